@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: MIT
+# Non-recursive build of vm: everything goes to build/. Sources are found by
+# wildcard per module folder, so adding a .c file needs no Makefile change.
+
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+config.mk: configure
+	./configure
+
+include config.mk
+
+B := build
+Q ?= @
+
+CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wno-missing-field-initializers -fno-strict-aliasing -pthread \
+	-Iinclude -I$(B) -I$(B)/gen -Isrc
+ALL_CFLAGS = $(CFLAGS_BASE) $(OPTFLAGS) $(SANFLAGS) $(DEP_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) -pthread $(LDFLAGS)
+
+# -- The vm binary -------------------------------------------------------------
+
+VM_DIRS := src/core src/ir src/opt src/interp src/frontend \
+	$(addprefix src/frontend/,$(TARGETS)) src/mem src/user
+VM_SRCS := $(foreach d,$(VM_DIRS),$(wildcard $(d)/*.c))
+VM_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(VM_SRCS))
+MAIN_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(wildcard src/main/*.c))
+
+all: $(B)/vm
+
+$(B)/libvm.a: $(VM_OBJS)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/vm: $(MAIN_OBJS) $(B)/libvm.a
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJS) $(B)/libvm.a $(DEP_LIBS)
+
+$(B)/obj/%.o: %.c config.mk
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# -- Host tools and generated decoders ------------------------------------------
+
+$(B)/tools/%: src/tools/%.c
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $<"
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -o $@ $<
+
+# Each target's *.dec files become build/gen/<target>-decode.inc.
+define DECODER_template
+$(B)/gen/$(1)-decode.inc: $(B)/tools/decgen $(wildcard src/frontend/$(1)/*.dec)
+	@mkdir -p $$(@D)
+	@echo "  DECGEN  $$@"
+	$(Q)$(B)/tools/decgen -o $$@ $(wildcard src/frontend/$(1)/*.dec)
+$(patsubst %.c,$(B)/obj/%.o,$(wildcard src/frontend/$(1)/*.c)): | $(B)/gen/$(1)-decode.inc
+endef
+$(foreach t,$(TARGETS),$(if $(wildcard src/frontend/$(t)/*.dec),$(eval $(call DECODER_template,$(t)))))
+
+# -- Tests -----------------------------------------------------------------------
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+
+$(B)/tests/%: tests/unit/%.c $(B)/libvm.a
+	@mkdir -p $(@D)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MMD -MP -o $@ $< $(B)/libvm.a \
+		$(ALL_LDFLAGS) $(DEP_LIBS) $(CMOCKA_LIBS)
+
+unit: $(UNIT_BINS)
+
+check: all unit
+	$(Q)sh tests/run-check.sh $(B)
+
+# Slow checks left out of make check (long fuzzing, sanitizer builds).
+check-long: all unit
+	$(Q)VM_CHECK_LONG=1 sh tests/run-check.sh $(B)
+
+bench: all
+	$(Q)sh bench/run.sh $(B)
+
+# -- Install, clean ------------------------------------------------------------------
+
+install: $(B)/vm
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(B)/vm $(DESTDIR)$(PREFIX)/bin/vm
+
+clean:
+	rm -rf $(B)/obj $(B)/tests $(B)/tools $(B)/gen $(B)/guest $(B)/vm $(B)/libvm.a
+
+distclean:
+	rm -rf $(B) config.mk
+
+.PHONY: all unit check check-long bench install clean distclean
+
+-include $(VM_OBJS:.o=.d) $(MAIN_OBJS:.o=.d) $(UNIT_BINS:=.d)

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* Execution engines: the IR interpreter now, the JIT tiers later. An engine
+ * runs a vCPU's guest code until something needs the outside world. */
+#ifndef VM_ENGINE_H
+#define VM_ENGINE_H
+
+#include <stdint.h>
+
+#include "vm/cpu.h"
+
+typedef struct Engine {
+    const char *name;
+    /* Allocates the engine's per-vCPU data (cpu->engine). 0 or -errno. */
+    int (*cpu_init)(CpuState *cpu);
+    void (*cpu_free)(CpuState *cpu);
+    /* Runs guest code from cpu->pc until an exception; returns cpu->exception
+     * (EXCP_*), with cpu->pc at the instruction that raised it. */
+    int (*exec)(CpuState *cpu);
+    /* Drops translations of guest code in [start, start+len); len 0 = all. */
+    void (*invalidate)(uint64_t start, uint64_t len);
+} Engine;
+
+extern const Engine interp_engine;
+
+const Engine *engine_by_name(const char *name);
+
+#endif
