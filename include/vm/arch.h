@@ -31,7 +31,14 @@ typedef struct GuestArch {
     void (*translate)(CpuState *cpu, IrBlock *b, uint64_t pc);
     /* Writes the guest registers, one line per few registers, for logs and crashes. */
     void (*dump_regs)(CpuState *cpu, FILE *f);
+    /* Own disassembler for -d in_asm where capstone has none (capstone 4 lacks
+     * RISC-V): writes one instruction's text, returns its length (0 = invalid). */
+    unsigned (*disas)(uint64_t pc, const uint8_t *code, size_t len, char *buf, size_t buflen);
 } GuestArch;
+
+/* Translates one block for an engine: resets b, runs the arch's translate,
+ * verifies the IR (debug builds, or VM_LOG=ir=debug) and writes -d in_asm / -d ir. */
+void frontend_translate(CpuState *cpu, IrBlock *b, uint64_t pc);
 
 const GuestArch *arch_by_name(const char *name);
 const GuestArch *arch_by_elf(uint16_t machine);
