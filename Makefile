@@ -73,15 +73,25 @@ $(B)/tests/%: tests/unit/%.c $(B)/libvm.a
 
 unit: $(UNIT_BINS)
 
-check: all unit
+-include tests/guest/guest.mk
+
+check: all unit guest
 	$(Q)sh tests/run-check.sh $(B)
 
+# The default guest, interactively: Debian's riscv64 busybox shell (until
+# system mode boots a kernel). Fetches the image on first use.
+RUN_BUSYBOX := images/cache/riscv64/busybox-static/usr/bin/busybox
+run: all
+	$(Q)test -x $(RUN_BUSYBOX) || sh scripts/fetch-images.sh riscv64
+	@echo "  RUN     $(B)/vm $(RUN_BUSYBOX) sh   (type exit to leave)"
+	$(Q)$(B)/vm $(RUN_BUSYBOX) sh
+
 # Slow checks left out of make check (long fuzzing, sanitizer builds).
-check-long: all unit
+check-long: all unit guest
 	$(Q)VM_CHECK_LONG=1 sh tests/run-check.sh $(B)
 
-bench: all
-	$(Q)sh bench/run.sh $(B)
+bench: all bench-build
+	$(Q)sh bench/run.sh $(B) $(BENCH_ARGS)
 
 # -- Install, clean ------------------------------------------------------------------
 
@@ -95,6 +105,7 @@ clean:
 distclean:
 	rm -rf $(B) config.mk
 
-.PHONY: all unit check check-long bench install clean distclean
+.PHONY: all unit check check-long run bench install clean distclean
 
+-include bench/bench.mk
 -include $(VM_OBJS:.o=.d) $(MAIN_OBJS:.o=.d) $(UNIT_BINS:=.d)

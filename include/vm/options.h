@@ -17,6 +17,7 @@ typedef struct VmDrive {
     const char *file;
     const char *iface;  /* "virtio" */
     const char *format; /* "raw" */
+    const char *id;     /* id=, for -device virtio-blk-device,drive=ID; NULL = none */
     bool readonly;
 } VmDrive;
 

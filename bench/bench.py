@@ -1,0 +1,803 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""vm benchmark harness: timed runs against native and QEMU, and the
+instruction-count regression gate. Standard library only.
+
+  bench.py run       interleaved timed runs, table on stdout, JSON result file
+  bench.py check     callgrind gate on the quick sizes against bench/baseline.json
+  bench.py baseline  rewrite bench/baseline.json from the current tree
+
+See bench/README.md for the options and how to read the output.
+"""
+
+import argparse
+import concurrent.futures
+import datetime
+import gzip
+import hashlib
+import json
+import math
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BASELINE = os.path.join(TOP, "bench", "baseline.json")
+RESULTS = os.path.join(TOP, "bench", "results")
+
+# Guest arch (frontend folder name) -> QEMU user binary and Debian arch name.
+QEMU_USER = {"riscv64": "qemu-riscv64", "arm64": "qemu-aarch64",
+             "aarch64": "qemu-aarch64", "x86_64": "qemu-x86_64",
+             "ppc64": "qemu-ppc64le"}
+DEB_ARCH = {"riscv64": "riscv64", "arm64": "arm64", "aarch64": "arm64",
+            "x86_64": "amd64", "ppc64": "ppc64el"}
+
+# vm engines, in table order. Each is tried once on a probe workload; the JIT
+# rows appear by themselves once `-accel jit` / `-jit tiers=N` are accepted.
+ENGINES = [
+    ("interp", ["-accel", "interp"]),
+    ("jit", ["-accel", "jit"]),
+    ("jit-t1", ["-accel", "jit", "-jit", "tiers=1"]),
+    ("jit-t2", ["-accel", "jit", "-jit", "tiers=2"]),
+    ("jit-t3", ["-accel", "jit", "-jit", "tiers=3"]),
+]
+
+GATE_THRESHOLD = 0.10  # > 10% more host instructions fails (SPEC section 9)
+SPECIAL = {"mips"}     # micro-benchmarks, not table rows
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# -- Running one command -------------------------------------------------------
+
+class Result:
+    def __init__(self, wall, cpu, status, out, err, timed_out=False):
+        self.wall, self.cpu, self.status = wall, cpu, status
+        self.out, self.err, self.timed_out = out, err, timed_out
+
+
+def run_cmd(cmd, timeout, env=None, cwd=None):
+    """Runs cmd with stdout/stderr to temp files; returns wall and user+sys
+    CPU seconds of the child (os.wait4), exit status and both outputs."""
+    with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
+        t0 = time.perf_counter()
+        try:
+            p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=fo,
+                                 stderr=fe, env=env, cwd=cwd)
+        except OSError as e:
+            return Result(0.0, 0.0, 127, b"", str(e).encode())
+        killed = []
+
+        def kill():
+            killed.append(1)
+            try:
+                p.kill()
+            except OSError:
+                pass
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        _, st, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        timer.cancel()
+        p.returncode = os.waitstatus_to_exitcode(st)
+        fo.seek(0)
+        fe.seek(0)
+        status = p.returncode if p.returncode >= 0 else 128 - p.returncode
+        return Result(wall, ru.ru_utime + ru.ru_stime, status, fo.read(),
+                      fe.read(), bool(killed))
+
+
+def first_line(b, limit=160):
+    s = b.decode("utf-8", "replace").strip().splitlines()
+    return (s[0] if s else "")[:limit]
+
+
+# -- Workloads -------------------------------------------------------------------
+
+class Workload:
+    """One benchmark: argv per runner kind and an output check.
+    guest_argv(size) is run under vm/qemu; native_argv(size) natively.
+    check(size, status, stdout) -> None if right, else a reason."""
+
+    def __init__(self, name, guest_argv, native_argv, check=None, third_party=False):
+        self.name, self.guest_argv, self.native_argv = name, guest_argv, native_argv
+        self.check_fn, self.third_party = check, third_party
+
+
+def c_workloads(build, arch, names):
+    ws = []
+    for n in names:
+        g = os.path.join(build, "bench", arch, n)
+        nat = os.path.join(build, "bench", "native", n)
+        if os.path.exists(g) and os.path.exists(nat):
+            ws.append(Workload(n, (lambda size, g=g: [g, size]),
+                               (lambda size, nat=nat: [nat, size])))
+    return ws
+
+
+def find_busybox(arch):
+    """The guest busybox from scripts/fetch-images.sh, or None."""
+    deb = DEB_ARCH.get(arch, arch)
+    base = os.path.join(TOP, "images", "cache", deb, "busybox-static")
+    for sub in ("bin/busybox", "usr/bin/busybox"):
+        p = os.path.join(base, sub)
+        if os.path.isfile(p):
+            return p
+    return None
+
+
+def make_bb_data(build, size):
+    """Deterministic text input for the busybox workloads: lines of
+    'word word number'. quick ~64 KiB, full ~12 MiB."""
+    d = os.path.join(build, "bench", "data")
+    os.makedirs(d, exist_ok=True)
+    nlines = 3000 if size == "quick" else 600000
+    txt = os.path.join(d, "text-%s.txt" % size)
+    gz = txt + ".gz"
+    if not (os.path.exists(txt) and os.path.exists(gz)):
+        rng = random.Random(1234)
+        sy = ["ka", "lo", "mi", "nu", "pe", "ra", "si", "tu", "ve", "zo"]
+        lines = []
+        for i in range(nlines):
+            w1 = "".join(rng.choice(sy) for _ in range(rng.randint(1, 3)))
+            w2 = "".join(rng.choice(sy) for _ in range(rng.randint(2, 5)))
+            lines.append("%s %s %d\n" % (w1, w2, rng.randint(0, 99999)))
+        data = "".join(lines).encode()
+        with open(txt + ".tmp", "wb") as f:
+            f.write(data)
+        os.replace(txt + ".tmp", txt)
+        with open(gz + ".tmp", "wb") as f:
+            f.write(gzip.compress(data, 6, mtime=0))
+        os.replace(gz + ".tmp", gz)
+    return txt, gz
+
+
+AWK_PROG = ('{ s += $3; c[$1]++; t += length($2); if ($3 > m) m = $3 } '
+            'END { for (k in c) n++; printf "%d %.0f %d %d %d\\n", NR, s, n, t, m }')
+
+
+def busybox_workloads(build, arch, host_bb):
+    """Third-party work: Debian's busybox-static for the guest arch against
+    the host's busybox. Checks are semantic (hashlib, zlib, sorted) where the
+    two busybox versions could legitimately differ in bytes (gzip)."""
+    bb = find_busybox(arch)
+    if not bb:
+        return [], "no guest busybox under images/cache/%s (run scripts/fetch-images.sh %s)" % (
+            DEB_ARCH.get(arch, arch), DEB_ARCH.get(arch, arch))
+    if not host_bb:
+        return [], "no host busybox for the native column (apt-get install busybox-static)"
+    ws = []
+    data = {}
+
+    def inp(size):
+        if size not in data:
+            data[size] = make_bb_data(build, size)
+        return data[size]
+
+    def expect_sha(size, st, out):
+        txt, _ = inp(size)
+        with open(txt, "rb") as f:
+            want = "%s  %s\n" % (hashlib.sha256(f.read()).hexdigest(), txt)
+        return None if st == 0 and out.decode(errors="replace") == want else "wrong sha256sum output"
+
+    def expect_gzip(size, st, out):
+        txt, _ = inp(size)
+        try:
+            ok = gzip.decompress(out) == open(txt, "rb").read()
+        except Exception as e:  # noqa: BLE001 - any decode error is a wrong answer
+            return "gzip output does not decompress: %s" % e
+        return None if st == 0 and ok else "gzip output decompresses to the wrong data"
+
+    def expect_gunzip(size, st, out):
+        txt, _ = inp(size)
+        return None if st == 0 and out == open(txt, "rb").read() else "gunzip output differs from the input"
+
+    def expect_sort(size, st, out):
+        txt, _ = inp(size)
+        want = b"".join(sorted(open(txt, "rb").read().splitlines(keepends=True)))
+        return None if st == 0 and out == want else "sort output is not the sorted input"
+
+    ws.append(Workload("bb-sha256sum", lambda s: [bb, "sha256sum", inp(s)[0]],
+                       lambda s: [host_bb, "sha256sum", inp(s)[0]], expect_sha, True))
+    ws.append(Workload("bb-gzip", lambda s: [bb, "gzip", "-c", "-6", inp(s)[0]],
+                       lambda s: [host_bb, "gzip", "-c", "-6", inp(s)[0]], expect_gzip, True))
+    ws.append(Workload("bb-gunzip", lambda s: [bb, "gunzip", "-c", inp(s)[1]],
+                       lambda s: [host_bb, "gunzip", "-c", inp(s)[1]], expect_gunzip, True))
+    # awk's answer is checked against the native run of the same program.
+    ws.append(Workload("bb-awk", lambda s: [bb, "awk", AWK_PROG, inp(s)[0]],
+                       lambda s: [host_bb, "awk", AWK_PROG, inp(s)[0]], None, True))
+    ws.append(Workload("bb-sort", lambda s: [bb, "sort", inp(s)[0]],
+                       lambda s: [host_bb, "sort", inp(s)[0]], expect_sort, True))
+    return ws, None
+
+
+# -- Runners (native, vm per engine, qemu) -----------------------------------------
+
+class Runner:
+    def __init__(self, label, kind, prefix):
+        self.label, self.kind, self.prefix = label, kind, prefix  # kind: native|vm|qemu
+
+    def argv(self, w, size):
+        if self.kind == "native":
+            return w.native_argv(size)
+        return self.prefix + w.guest_argv(size)
+
+
+def probe_engines(args, arch, probe):
+    """Returns ([(name, argv prefix)], notes). interp is always kept (its
+    failures are reported per workload); a JIT engine is kept when vm
+    accepts its options, i.e. the probe did not fail with a usage error."""
+    notes = []
+    if args.stand_in:
+        q = shutil.which(QEMU_USER.get(arch, ""))
+        if not q:
+            return [], ["stand-in requested but %s is not installed" % QEMU_USER.get(arch)]
+        notes.append("vm is NOT measured: '%s' stands in for build/vm (harness test only)" % q)
+        return [("qemu-standin", [q])], notes
+    vm = args.vm
+    if not os.access(vm, os.X_OK):
+        notes.append("%s not built: every vm run fails" % vm)
+        return [("interp", [vm, "-accel", "interp"])], notes
+    want = set(args.engines.split(",")) if args.engines else None
+    out = []
+    expect = run_cmd(probe.native_argv("quick"), 60) if probe else None
+    for name, opts in ENGINES:
+        if want is not None and name not in want:
+            continue
+        if name.startswith("jit-t") and any(n.startswith("engine jit not available") for n in notes):
+            continue  # tiers need -accel jit; one note is enough
+        if name == "interp" or probe is None:
+            if name == "interp":
+                out.append((name, [vm] + opts))
+            continue
+        r = run_cmd([vm] + opts + probe.guest_argv("quick"), 60)
+        if r.status == 0 and r.out == expect.out:
+            out.append((name, [vm] + opts))
+            continue
+        err = first_line(r.err)
+        usage = re.search(r"unknown|unsupported|invalid|not (available|supported|compiled)|usage",
+                          err, re.I)
+        if usage and not r.out:
+            notes.append("engine %s not available yet (%s)" % (name, err))
+        else:  # accepted but wrong: a real failure, keep it in the table
+            out.append((name, [vm] + opts))
+    return out, notes
+
+
+def runners_for(args, arch, probe, host):
+    engines, notes = probe_engines(args, arch, probe)
+    rs = [Runner("native", "native", [])]
+    rs += [Runner(n, "vm", p) for n, p in engines]
+    q = shutil.which(QEMU_USER.get(arch, "")) if not args.no_qemu else None
+    if q:
+        rs.append(Runner("qemu", "qemu", [q]))
+    elif not args.no_qemu:
+        notes.append("%s not installed: no QEMU column" % QEMU_USER.get(arch, "qemu-" + arch))
+    return rs, notes
+
+
+def check_output(w, size, res, native):
+    if res.timed_out:
+        return "timed out"
+    if w.check_fn:
+        return w.check_fn(size, res.status, res.out)
+    if native is None:
+        return "no native reference"
+    if res.status != native.status:
+        return "exit status %d, native %d%s" % (res.status, native.status,
+                                                 (": " + first_line(res.err)) if res.err else "")
+    if res.out != native.out:
+        return "output differs from native (got %r)" % first_line(res.out, 80)
+    return None
+
+
+# -- bench.py run ----------------------------------------------------------------------
+
+def median_min_max(xs):
+    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "all": xs}
+
+
+def geomean(xs):
+    xs = [x for x in xs if x and x > 0]
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
+
+
+def git_commit():
+    try:
+        c = subprocess.run(["git", "-C", TOP, "rev-parse", "--short", "HEAD"],
+                           capture_output=True, text=True, timeout=10).stdout.strip()
+        d = subprocess.run(["git", "-C", TOP, "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True, timeout=10).stdout.strip()
+        return (c or "unknown") + ("-dirty" if d else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def mips_micro(args, arch, runners):
+    """Guest MIPS: the counted loop in bench/workloads/mips.c at two sizes;
+    (instructions difference) / (median time difference)."""
+    g = os.path.join(args.build, "bench", arch, "mips")
+    if not os.path.exists(g):
+        return None
+    out = {}
+    body = 10
+    n1 = 1000
+
+    def model(n):  # Python model of the loop, to check the answer at n1
+        acc, m = 1, (1 << 64) - 1
+        while n:
+            acc = (acc + 3) & m
+            acc = (((acc ^ n) << 3) & m) ^ (acc >> 5)
+            n -= 1
+        return "mips body=%d n=%d acc=%016x\n" % (body, n1, acc)
+
+    for r in runners:
+        if r.kind == "native":
+            continue
+        pre = r.prefix
+        res1 = run_cmd(pre + [g, str(n1)], args.timeout)
+        if res1.status != 0 or res1.out.decode(errors="replace") != model(n1):
+            out[r.label] = {"error": "wrong answer or failure at n=%d: %s" % (
+                n1, first_line(res1.err) or first_line(res1.out))}
+            continue
+        n2 = 1000000
+        while True:  # grow until the timed part dominates (>= 0.3 s)
+            res2 = run_cmd(pre + [g, str(n2)], args.timeout)
+            if res2.status != 0 or res2.wall - res1.wall >= 0.3 or n2 >= 400000000:
+                break
+            n2 *= 4
+        if res2.status != 0:
+            out[r.label] = {"error": "failed at n=%d: %s" % (n2, first_line(res2.err))}
+            continue
+        t1, t2 = [], []
+        for _ in range(args.runs):
+            t1.append(run_cmd(pre + [g, str(n1)], args.timeout).wall)
+            t2.append(run_cmd(pre + [g, str(n2)], args.timeout).wall)
+        dt = statistics.median(t2) - statistics.median(t1)
+        out[r.label] = {"n1": n1, "n2": n2, "guest_insns": body * (n2 - n1),
+                        "seconds": dt, "mips": body * (n2 - n1) / dt / 1e6 if dt > 0 else None,
+                        "answer": res2.out.decode(errors="replace").strip()}
+    # Cross-check the big run's answer between engines (model checked n1).
+    answers = {v.get("answer") for v in out.values() if "answer" in v}
+    if len(answers) > 1:
+        for v in out.values():
+            v["warning"] = "engines disagree on the n2 answer: %s" % sorted(answers)
+    return out
+
+
+def jit_stats_micro(args, arch, runners, workloads):
+    """JIT compile time per block per tier, from vm's own -d jit-stats."""
+    res = {}
+    for r in runners:
+        if r.kind != "vm" or not r.label.startswith("jit"):
+            continue
+        w = next((w for w in workloads if w.name == "intmix"), None)
+        if not w:
+            continue
+        x = run_cmd(r.prefix + ["-d", "jit-stats"] + w.guest_argv("quick"), args.timeout)
+        lines = [l for l in x.err.decode(errors="replace").splitlines()
+                 if re.search(r"compile|tier|block", l, re.I)]
+        res[r.label] = lines[:40] if lines else ["(no jit-stats output; status %d)" % x.status]
+    return res
+
+
+def cmd_run(args):
+    size = args.size
+    host_bb = shutil.which("busybox")
+    report = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+              "commit": git_commit(), "size": size, "runs": args.runs,
+              "host": os.uname().nodename, "cpus": os.cpu_count(),
+              "stand_in": bool(args.stand_in), "archs": {}}
+    failures = []
+    for arch in args.archs:
+        ws = c_workloads(args.build, arch, args.names(arch))
+        notes = []
+        if not args.no_busybox:
+            bws, why = busybox_workloads(args.build, arch, host_bb)
+            ws += bws
+            if why:
+                notes.append("busybox workloads skipped: " + why)
+        if args.workloads:
+            keep = set(args.workloads.split(","))
+            ws = [w for w in ws if w.name in keep]
+        if not ws:
+            log("bench: %s: no workloads built (make bench-build)" % arch)
+            continue
+        probe = next((w for w in ws if w.name == "bytecode"), ws[0])
+        runners, rnotes = runners_for(args, arch, probe, host_bb)
+        notes += rnotes
+        for n in notes:
+            log("bench: %s: %s" % (arch, n))
+        times = {w.name: {r.label: [] for r in runners} for w in ws}
+        cpu = {w.name: {r.label: [] for r in runners} for w in ws}
+        errors = {w.name: {} for w in ws}
+        # Interleaved: every run visits every workload and, within it, every
+        # runner in turn (A B C A B C ...), so drift hits all columns alike.
+        for i in range(args.runs):
+            for w in ws:
+                native = None
+                for r in runners:
+                    if r.label in errors[w.name]:
+                        continue  # one wrong answer is enough
+                    res = run_cmd(r.argv(w, size), args.timeout)
+                    if r.kind == "native":
+                        native = res
+                        if res.status != 0 and not w.third_party:
+                            errors[w.name][r.label] = "native run failed: " + first_line(res.err)
+                            continue
+                    why = check_output(w, size, res, native) if (r.kind != "native" or w.check_fn) else None
+                    if why:
+                        errors[w.name][r.label] = why
+                        failures.append("%s/%s/%s: %s" % (arch, r.label, w.name, why))
+                        log("bench: FAIL %s %s %s: %s" % (arch, r.label, w.name, why))
+                        continue
+                    times[w.name][r.label].append(res.wall)
+                    cpu[w.name][r.label].append(res.cpu)
+            log("bench: %s: run %d/%d done" % (arch, i + 1, args.runs))
+        rows = {}
+        for w in ws:
+            row = {}
+            for r in runners:
+                if r.label in errors[w.name]:
+                    row[r.label] = {"error": errors[w.name][r.label]}
+                elif times[w.name][r.label]:
+                    row[r.label] = median_min_max(times[w.name][r.label])
+                    row[r.label]["cpu_median"] = statistics.median(cpu[w.name][r.label])
+            rows[w.name] = row
+        micro = {}
+        if "mips" in args.names(arch, special=True) and not args.no_micro:
+            micro["interp_mips"] = mips_micro(args, arch, runners)
+        if not args.no_micro:
+            micro["jit_compile"] = jit_stats_micro(args, arch, runners, ws) or \
+                "no JIT engine yet"
+        micro.setdefault("jit_compile", "not measured (--no-micro)")
+        micro["tlb"] = "system mode not implemented yet: no TLB statistics to read"
+        micro["boot"] = ("system mode not implemented yet" +
+                         ("" if shutil.which("qemu-system-riscv64")
+                          else "; qemu-system-riscv64 not installed"))
+        report["archs"][arch] = {"runners": [r.label for r in runners],
+                                 "vm_engines": [r.label for r in runners if r.kind == "vm"],
+                                 "notes": notes, "workloads": rows, "micro": micro}
+    print_table(report)
+    if not args.no_json:
+        os.makedirs(RESULTS, exist_ok=True)
+        stamp = datetime.datetime.now().strftime("%Y-%m-%dT%H%M%S")
+        path = args.json or os.path.join(RESULTS, "%s-%s.json" % (stamp, report["commit"]))
+        with open(path, "w") as f:
+            json.dump(report, f, indent=1, sort_keys=True)
+            f.write("\n")
+        log("bench: results written to %s" % os.path.relpath(path, TOP))
+    if failures:
+        log("bench: %d wrong or failed run(s):" % len(failures))
+        for f in failures:
+            log("  " + f)
+        return 1
+    return 0
+
+
+def fmt_t(cell):
+    if cell is None:
+        return "-"
+    if "error" in cell:
+        return "FAIL"
+    return "%.3f [%.3f-%.3f]" % (cell["median"], cell["min"], cell["max"])
+
+
+def ratio(a, b):
+    if not a or not b or "median" not in a or "median" not in b or b["median"] <= 0:
+        return None
+    return a["median"] / b["median"]
+
+
+def print_table(report):
+    out = []
+    out.append("vm benchmarks  size=%s  runs=%d  commit=%s  %s%s" % (
+        report["size"], report["runs"], report["commit"], report["date"],
+        "  [STAND-IN: qemu runs in place of vm]" if report["stand_in"] else ""))
+    out.append("times: median wall seconds [min-max]; ratios of medians "
+               "(lower is better for vm/...)")
+    for arch, a in report["archs"].items():
+        engines = a["vm_engines"]
+        has_q = "qemu" in a["runners"]
+        head = ["workload", "arch", "native s"] + ["vm:%s s" % e for e in engines]
+        if has_q:
+            head.append("qemu s")
+        for e in engines:
+            head.append("%s/native" % e)
+            if has_q:
+                head.append("%s/qemu" % e)
+        if has_q:
+            head.append("qemu/native")
+        rows = []
+        gm = {h: [] for h in head}
+        for name, row in a["workloads"].items():
+            cells = [name, arch, fmt_t(row.get("native"))]
+            cells += [fmt_t(row.get(e)) for e in engines]
+            if has_q:
+                cells.append(fmt_t(row.get("qemu")))
+            for e in engines:
+                x = ratio(row.get(e), row.get("native"))
+                gm["%s/native" % e].append(x)
+                cells.append("%.2f" % x if x else "-")
+                if has_q:
+                    y = ratio(row.get(e), row.get("qemu"))
+                    gm["%s/qemu" % e].append(y)
+                    cells.append("%.2f" % y if y else "-")
+            if has_q:
+                z = ratio(row.get("qemu"), row.get("native"))
+                gm["qemu/native"].append(z)
+                cells.append("%.2f" % z if z else "-")
+            rows.append(cells)
+        g = ["geomean", arch, ""] + [""] * len(engines) + ([""] if has_q else [])
+        a["geomean"] = {}
+        partial = False
+        for h in head[len(g):]:
+            v = geomean(gm[h])
+            k = len([x for x in gm[h] if x])
+            a["geomean"][h] = {"value": v, "workloads": k, "of": len(gm[h])}
+            # A geomean over fewer workloads than the table is not comparable.
+            g.append(("%.2f" % v + ("" if k == len(gm[h]) else " (%d/%d)" % (k, len(gm[h]))))
+                     if v else "-")
+            partial = partial or (v and k < len(gm[h]))
+        rows.append(g)
+        widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
+        out.append("")
+        out.append("  ".join(h.ljust(widths[i]) for i, h in enumerate(head)))
+        out.append("  ".join("-" * w for w in widths))
+        for r in rows:
+            if r[0] == "geomean":
+                out.append("  ".join("-" * w for w in widths))
+            out.append("  ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)))
+        if partial:
+            out.append("note: (k/n) geomean over the k workloads that ran correctly, not all n")
+        for n in a["notes"]:
+            out.append("note: " + n)
+        for name, row in a["workloads"].items():
+            for lab, c in row.items():
+                if "error" in c:
+                    out.append("FAIL: %s %s %s: %s" % (arch, lab, name, c["error"]))
+        m = a["micro"]
+        mips = m.get("interp_mips")
+        if mips:
+            out.append("")
+            out.append("guest MIPS (counted 10-instruction riscv64 loop, two sizes, "
+                       "instructions / time difference):")
+            for lab, v in mips.items():
+                if v.get("mips"):
+                    out.append("  %-14s %8.1f MIPS  (%d guest insns in %.3f s)%s" % (
+                        lab, v["mips"], v["guest_insns"], v["seconds"],
+                        "  " + v["warning"] if "warning" in v else ""))
+                else:
+                    out.append("  %-14s %s" % (lab, v.get("error", "no result")))
+        jc = m.get("jit_compile") or "not measured"
+        out.append("JIT compile time per block: %s" % (
+            jc if isinstance(jc, str) else ""))
+        if not isinstance(jc, str):
+            for lab, lines in jc.items():
+                for l in lines:
+                    out.append("  %s: %s" % (lab, l))
+        out.append("TLB hit/miss cost: %s" % m["tlb"])
+        out.append("Linux boot time: %s" % m["boot"])
+    print("\n".join(out), flush=True)
+
+
+# -- The gate: callgrind instruction counts ------------------------------------------
+
+def callgrind_count(argv, timeout):
+    """Host instructions (Ir) of argv under callgrind, summed over every
+    process it execs or forks (wrapper scripts, guest fork), plus the
+    command's own result and valgrind's log text."""
+    with tempfile.TemporaryDirectory() as d:
+        cmd = ["valgrind", "--tool=callgrind", "--trace-children=yes",
+               "--callgrind-out-file=/dev/null",
+               "--log-file=" + os.path.join(d, "cg.%p")] + argv
+        res = run_cmd(cmd, timeout)
+        text = ""
+        for f in sorted(os.listdir(d)):
+            text += open(os.path.join(d, f), errors="replace").read()
+    counts = [int(x) for x in re.findall(r"Collected\s*:\s*(\d+)", text)]
+    return (sum(counts) if counts else None), res, text
+
+
+def gate_entries(args):
+    """[(key, argv, workload, arch, native)] for the quick sizes."""
+    host_bb = shutil.which("busybox")
+    items, notes = [], []
+    for arch in args.archs:
+        ws = c_workloads(args.build, arch, args.names(arch))
+        if not args.no_busybox:
+            bws, why = busybox_workloads(args.build, arch, host_bb)
+            ws += bws
+            if why:
+                notes.append("%s: busybox workloads skipped: %s" % (arch, why))
+        if args.workloads:
+            keep = set(args.workloads.split(","))
+            ws = [w for w in ws if w.name in keep]
+        probe = next((w for w in ws if w.name == "bytecode"), ws[0] if ws else None)
+        engines, enotes = probe_engines(args, arch, probe)
+        notes += ["%s: %s" % (arch, n) for n in enotes]
+        for w in ws:
+            native = run_cmd(w.native_argv("quick"), args.timeout)
+            for ename, pre in engines:
+                items.append(("%s/%s/%s" % (arch, ename, w.name),
+                              pre + w.guest_argv("quick"), w, native))
+    return items, notes
+
+
+def measure_all(args, items):
+    def one(item):
+        key, argv, w, native = item
+        if not args.stand_in and not os.access(args.vm, os.X_OK):
+            return key, None, "%s not built" % args.vm
+        n, res, text = callgrind_count(argv, args.timeout)
+        if res.status == 127 and not n:
+            return key, None, "cannot run valgrind: " + first_line(res.err)
+        why = check_output(w, "quick", res, native)
+        if why:
+            return key, None, why
+        if n is None:
+            return key, None, "no callgrind count (%s)" % first_line(text.encode())
+        return key, n, None
+    jobs = max(1, args.jobs)
+    with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
+        return list(ex.map(one, items))
+
+
+def cmd_baseline(args):
+    if not shutil.which("valgrind"):
+        log("bench: valgrind is not installed: cannot record a baseline")
+        return 1
+    items, notes = gate_entries(args)
+    for n in notes:
+        log("bench: " + n)
+    results = measure_all(args, items)
+    entries, bad = {}, []
+    for key, n, why in results:
+        if why:
+            bad.append("%s: %s" % (key, why))
+        else:
+            entries[key] = {"ir": n}
+            log("bench: %-40s %14d host instructions" % (key, n))
+    if args.stand_in and args.baseline == BASELINE:
+        log("bench: refusing to write %s from the qemu stand-in (use --baseline FILE)"
+            % os.path.relpath(BASELINE, TOP))
+        return 1
+    old = {}
+    if os.path.exists(args.baseline) and args.workloads:
+        old = json.load(open(args.baseline)).get("entries", {})  # partial refresh keeps the rest
+    old.update(entries)
+    doc = {"version": 1, "metric": "callgrind Ir of vm on the quick sizes",
+           "threshold": GATE_THRESHOLD, "commit": git_commit(),
+           "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+           "stand_in": bool(args.stand_in), "entries": dict(sorted(old.items()))}
+    with open(args.baseline, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    log("bench: wrote %s (%d entries)" % (os.path.relpath(args.baseline, TOP), len(old)))
+    for b in bad:
+        log("bench: not recorded (fails): " + b)
+    return 1 if bad else 0
+
+
+def cmd_check(args):
+    if not shutil.which("valgrind"):
+        log("bench-check: valgrind is not installed: the gate cannot run")
+        return 1
+    base = {}
+    if os.path.exists(args.baseline):
+        try:
+            base = json.load(open(args.baseline)).get("entries", {})
+        except (OSError, ValueError, AttributeError) as e:
+            log("bench-check: cannot read %s: %s" % (args.baseline, e))
+            return 1
+    else:
+        log("bench-check: no %s yet: every entry is new (make bench-baseline)" %
+            os.path.relpath(args.baseline, TOP))
+    items, notes = gate_entries(args)
+    for n in notes:
+        log("bench-check: " + n)
+    t0 = time.time()
+    results = measure_all(args, items)
+    fails, lines = [], []
+    suspects = []
+    for key, n, why in results:
+        if why:
+            fails.append(key)
+            lines.append(("FAIL", key, "-", "-", why))
+            continue
+        b = base.get(key, {}).get("ir")
+        if not b:
+            lines.append(("new", key, "-", n, "not in the baseline"))
+            continue
+        d = (n - b) / b
+        if d > GATE_THRESHOLD:
+            suspects.append((key, n, b))
+            continue
+        lines.append(("ok" if d >= -GATE_THRESHOLD else "faster", key, b, n, "%+.1f%%" % (100 * d)))
+    if suspects:  # confirm once: counts are deterministic, but be sure
+        byk = {it[0]: it for it in items}
+        again = dict((k, n) for k, n, _ in measure_all(args, [byk[k] for k, _, _ in suspects]))
+        for key, n, b in suspects:
+            n2 = again.get(key) or n
+            n = min(n, n2)
+            d = (n - b) / b
+            if d > GATE_THRESHOLD:
+                fails.append(key)
+                lines.append(("FAIL", key, b, n, "%+.1f%% host instructions (> %d%%), confirmed by a re-run"
+                              % (100 * d, 100 * GATE_THRESHOLD)))
+            else:
+                lines.append(("ok", key, b, n, "%+.1f%% (re-run)" % (100 * d)))
+    seen = {k for k, *_ in results}
+    for key in base:
+        if key not in seen:
+            lines.append(("absent", key, base[key].get("ir"), "-", "in the baseline, not measured here"))
+    w = max([len(l[1]) for l in lines] + [8])
+    print("bench-check: callgrind host instructions, quick sizes, threshold +%d%%%s" % (
+        100 * GATE_THRESHOLD, "  [STAND-IN: qemu, not vm]" if args.stand_in else ""))
+    print("%-7s %-*s %14s %14s  %s" % ("result", w, "arch/engine/workload", "baseline", "now", "change"))
+    for st, key, b, n, msg in sorted(lines, key=lambda l: l[1]):
+        print("%-7s %-*s %14s %14s  %s" % (st, w, key, b, n, msg))
+    print("bench-check: %d measured in %.0f s, %d failed%s" % (
+        len(results), time.time() - t0, len(fails),
+        (": " + ", ".join(sorted(fails))) if fails else ""))
+    return 1 if fails else 0
+
+
+# -- Command line ------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("cmd", nargs="?", default="run", choices=["run", "check", "baseline"])
+    ap.add_argument("--build", default=os.path.join(TOP, "build"), help="build directory")
+    ap.add_argument("--archs", default=None, help="guest archs (default: TARGETS that have workloads)")
+    ap.add_argument("--vm", default=None, help="vm binary (default BUILD/vm)")
+    ap.add_argument("--size", default=os.environ.get("BENCH_SIZE", "full"),
+                    choices=["quick", "full"], help="workload size (run only)")
+    ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 5)))
+    ap.add_argument("--workloads", default=None, help="comma-separated subset")
+    ap.add_argument("--engines", default=None, help="comma-separated vm engines (interp,jit,jit-t1..)")
+    ap.add_argument("--timeout", type=float, default=900.0, help="seconds per run")
+    ap.add_argument("--baseline", default=BASELINE, help="gate baseline file")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel gate jobs")
+    ap.add_argument("--stand-in", action="store_true",
+                    help="run QEMU user mode in place of vm (harness testing; never a vm number)")
+    ap.add_argument("--no-qemu", action="store_true")
+    ap.add_argument("--no-busybox", action="store_true")
+    ap.add_argument("--no-micro", action="store_true")
+    ap.add_argument("--no-json", action="store_true")
+    ap.add_argument("--json", default=None, help="result file (default bench/results/DATE-COMMIT.json)")
+    args = ap.parse_args()
+    args.build = os.path.abspath(args.build)
+    args.vm = os.path.abspath(args.vm or os.path.join(args.build, "vm"))
+    if args.runs < 1:
+        ap.error("--runs must be at least 1")
+    if args.archs is None or not args.archs.strip():
+        d = os.path.join(args.build, "bench")
+        args.archs = sorted(x for x in os.listdir(d) if x not in ("native", "data")
+                            and os.path.isdir(os.path.join(d, x))) if os.path.isdir(d) else []
+    else:
+        args.archs = args.archs.split()
+
+    def names(arch, special=False):
+        d = os.path.join(args.build, "bench", arch)
+        ns = sorted(os.listdir(d)) if os.path.isdir(d) else []
+        return ns if special else [n for n in ns if n not in SPECIAL]
+    args.names = names
+    if not args.archs:
+        log("bench: no benchmark binaries under %s/bench (make bench-build)" % args.build)
+        return 1
+    return {"run": cmd_run, "check": cmd_check, "baseline": cmd_baseline}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

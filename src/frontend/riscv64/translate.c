@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: MIT */
+/* RISC-V64 translation to IR: the block loop, the shared emission helpers the
+ * trans_*.c.inc files use, and the generated decoders (build/gen). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "frontend/riscv64/rv_cpu.h"
+#include "vm/ir.h"
+#include "vm/log.h"
+
+#include "rv_internal.h"
+
+/* Longest block, in guest instructions. */
+#define RV_MAX_BLOCK_INSNS 64
+
+typedef struct DisasContext {
+    CpuState *cpu;
+    IrBlock *b;
+    uint64_t pc;      /* this instruction */
+    uint64_t pc_next; /* the following one */
+    uint32_t insn;
+    unsigned len;
+    unsigned frm;     /* frm from tb_flags: resolves rm = DYN at translate time */
+    bool end;         /* the instruction emitted the block's exit */
+    /* Unboxed views of FP registers, valid while the slot still holds `raw`. */
+    struct { IrVal raw, bits32, f32, f64; } fc[32];
+} DisasContext;
+
+#include "rv_decode.h"
+#include "riscv64-decode.inc"
+
+/* -- Integer registers ---------------------------------------------------------- */
+
+/* x0 reads as 0 and writes to it are dropped (2.1). */
+static IrVal get_gpr(DisasContext *ctx, int r)
+{
+    return r ? ir_get(ctx->b, RV_SLOT_X0 + r) : ir_i64(ctx->b, 0);
+}
+
+static void set_gpr(DisasContext *ctx, int r, IrVal v)
+{
+    if (r) ir_set(ctx->b, RV_SLOT_X0 + r, v);
+}
+
+static IrVal op1(DisasContext *ctx, IrOp op, IrType t, IrVal a)
+{
+    return ir_op1(ctx->b, op, t, a);
+}
+
+static IrVal op2(DisasContext *ctx, IrOp op, IrType t, IrVal a, IrVal c)
+{
+    return ir_op2(ctx->b, op, t, a, c);
+}
+
+static IrVal cst(DisasContext *ctx, uint64_t v)
+{
+    return ir_i64(ctx->b, v);
+}
+
+/* -- Exits ---------------------------------------------------------------------- */
+
+static void gen_raise(DisasContext *ctx, unsigned excp, IrVal tval)
+{
+    ir_raise(ctx->b, excp, tval);
+    ctx->end = true;
+}
+
+static void gen_illegal(DisasContext *ctx)
+{
+    gen_raise(ctx, EXCP_ILLEGAL, cst(ctx, ctx->insn));
+}
+
+/* A known encoding vm does not implement (here: privileged instructions,
+ * which user mode reports as illegal, like hardware running U-mode code). */
+static bool gen_unimp(DisasContext *ctx)
+{
+    if (logd_enabled(LOGD_UNIMP))
+        log_write(LOG_FRONTEND, LOG_INFO, "unsupported instruction 0x%08x at pc 0x%" PRIx64,
+                  ctx->insn, ctx->pc);
+    gen_illegal(ctx);
+    return true;
+}
+
+static void gen_goto(DisasContext *ctx, uint64_t pc, unsigned flags)
+{
+    ir_goto(ctx->b, pc, flags);
+    ctx->end = true;
+}
+
+/* -- Shared instruction shapes ---------------------------------------------------- */
+
+static bool gen_arith(DisasContext *ctx, arg_r *a, IrOp op)
+{
+    set_gpr(ctx, a->rd, op2(ctx, op, IR_I64, get_gpr(ctx, a->rs1), get_gpr(ctx, a->rs2)));
+    return true;
+}
+
+static bool gen_arith_imm(DisasContext *ctx, arg_i *a, IrOp op)
+{
+    IrVal v;
+    if (a->rs1 == 0 && (op == IR_OP_add || op == IR_OP_or || op == IR_OP_xor))
+        v = cst(ctx, (int64_t)a->imm); /* li */
+    else if (a->imm == 0 && (op == IR_OP_add || op == IR_OP_or || op == IR_OP_xor))
+        v = get_gpr(ctx, a->rs1); /* mv */
+    else
+        v = op2(ctx, op, IR_I64, get_gpr(ctx, a->rs1), cst(ctx, (int64_t)a->imm));
+    set_gpr(ctx, a->rd, v);
+    return true;
+}
+
+/* W forms whose low 32 bits do not depend on the upper input bits: compute in
+ * I64 and sign-extend (4.2). */
+static bool gen_arith_w(DisasContext *ctx, arg_r *a, IrOp op)
+{
+    IrVal v = op2(ctx, op, IR_I64, get_gpr(ctx, a->rs1), get_gpr(ctx, a->rs2));
+    set_gpr(ctx, a->rd, op1(ctx, IR_OP_sext32, IR_I64, v));
+    return true;
+}
+
+/* W forms that need true 32-bit operands (divisions, right shifts, rotates). */
+static bool gen_arith_32(DisasContext *ctx, arg_r *a, IrOp op)
+{
+    IrVal x = op1(ctx, IR_OP_trunc, IR_I32, get_gpr(ctx, a->rs1));
+    IrVal y = op1(ctx, IR_OP_trunc, IR_I32, get_gpr(ctx, a->rs2));
+    IrVal v = op2(ctx, op, IR_I32, x, y);
+    set_gpr(ctx, a->rd, ir_op1(ctx->b, IR_OP_exts, IR_I64, v));
+    return true;
+}
+
+static bool gen_unary(DisasContext *ctx, arg_r2 *a, IrOp op)
+{
+    set_gpr(ctx, a->rd, op1(ctx, op, IR_I64, get_gpr(ctx, a->rs1)));
+    return true;
+}
+
+/* clzw/ctzw/cpopw: the count of the low word, zero-extended. */
+static bool gen_unary_32(DisasContext *ctx, arg_r2 *a, IrOp op)
+{
+    IrVal x = op1(ctx, IR_OP_trunc, IR_I32, get_gpr(ctx, a->rs1));
+    set_gpr(ctx, a->rd, op1(ctx, IR_OP_extu, IR_I64, op1(ctx, op, IR_I32, x)));
+    return true;
+}
+
+static bool gen_shift_imm(DisasContext *ctx, arg_shift *a, IrOp op)
+{
+    IrVal v = get_gpr(ctx, a->rs1);
+    if (a->shamt) v = op2(ctx, op, IR_I64, v, cst(ctx, a->shamt));
+    set_gpr(ctx, a->rd, v);
+    return true;
+}
+
+static bool gen_setcond(DisasContext *ctx, IrVal x, IrVal y, IrCond c, int rd)
+{
+    set_gpr(ctx, rd, ir_setcond(ctx->b, IR_I64, c, x, y));
+    return true;
+}
+
+/* Branches (2.5.2): the taken side exit, then the fall-through. */
+static bool gen_branch(DisasContext *ctx, arg_b *a, IrCond c)
+{
+    IrVal t = ir_setcond(ctx->b, IR_I64, c, get_gpr(ctx, a->rs1), get_gpr(ctx, a->rs2));
+    ir_goto_cond(ctx->b, t, ctx->pc + (int64_t)a->imm);
+    gen_goto(ctx, ctx->pc_next, 0);
+    return true;
+}
+
+static IrVal gen_addr(DisasContext *ctx, int rs1, int imm)
+{
+    if (rs1 == 0) return cst(ctx, (int64_t)imm);
+    IrVal base = get_gpr(ctx, rs1);
+    return imm ? op2(ctx, IR_OP_add, IR_I64, base, cst(ctx, (int64_t)imm)) : base;
+}
+
+/* Loads and stores: little-endian, misaligned allowed (user mode, 2.6). */
+static bool gen_load(DisasContext *ctx, arg_i *a, unsigned memop)
+{
+    IrVal addr = gen_addr(ctx, a->rs1, a->imm);
+    IrVal v = ir_ld(ctx->b, IR_I64, addr, memop);
+    set_gpr(ctx, a->rd, v);
+    return true;
+}
+
+static bool gen_store(DisasContext *ctx, arg_s *a, unsigned memop)
+{
+    IrVal addr = gen_addr(ctx, a->rs1, a->imm);
+    ir_st(ctx->b, addr, get_gpr(ctx, a->rs2), memop);
+    return true;
+}
+
+/* -- Floating-point registers (NaN boxing, 20.2) ----------------------------------- */
+
+#define BOX_HI 0xffffffff00000000ull
+#define CANON_NAN_S 0x7fc00000u
+
+static IrVal get_fraw(DisasContext *ctx, int r)
+{
+    IrVal v = ir_get(ctx->b, RV_SLOT_F0 + r);
+    if (ctx->fc[r].raw != v) {
+        memset(&ctx->fc[r], 0, sizeof(ctx->fc[r]));
+        ctx->fc[r].raw = v;
+    }
+    return v;
+}
+
+static void set_fraw(DisasContext *ctx, int r, IrVal v)
+{
+    ir_set(ctx->b, RV_SLOT_F0 + r, v);
+    memset(&ctx->fc[r], 0, sizeof(ctx->fc[r]));
+    ctx->fc[r].raw = v;
+}
+
+/* The single-precision bits of f[r]: its low word when properly NaN-boxed,
+ * else the canonical NaN. */
+static IrVal get_fbits32(DisasContext *ctx, int r)
+{
+    IrVal raw = get_fraw(ctx, r);
+    if (!ctx->fc[r].bits32) {
+        IrBlock *b = ctx->b;
+        IrVal boxed = ir_setcond(b, IR_I64, IR_COND_GEU, raw, cst(ctx, BOX_HI));
+        IrVal lo = op1(ctx, IR_OP_trunc, IR_I32, raw);
+        ctx->fc[r].bits32 = ir_select(b, boxed, lo, ir_i32(b, CANON_NAN_S));
+    }
+    return ctx->fc[r].bits32;
+}
+
+static IrVal get_f32(DisasContext *ctx, int r)
+{
+    IrVal bits = get_fbits32(ctx, r);
+    if (!ctx->fc[r].f32) ctx->fc[r].f32 = ir_bitcast(ctx->b, IR_F32, bits);
+    return ctx->fc[r].f32;
+}
+
+static IrVal get_f64(DisasContext *ctx, int r)
+{
+    IrVal raw = get_fraw(ctx, r);
+    if (!ctx->fc[r].f64) ctx->fc[r].f64 = ir_bitcast(ctx->b, IR_F64, raw);
+    return ctx->fc[r].f64;
+}
+
+static void set_fbits32(DisasContext *ctx, int r, IrVal bits, IrVal f32)
+{
+    IrVal wide = op1(ctx, IR_OP_extu, IR_I64, bits);
+    set_fraw(ctx, r, op2(ctx, IR_OP_or, IR_I64, wide, cst(ctx, BOX_HI)));
+    ctx->fc[r].bits32 = bits;
+    ctx->fc[r].f32 = f32;
+}
+
+static void set_f32(DisasContext *ctx, int r, IrVal f)
+{
+    set_fbits32(ctx, r, ir_bitcast(ctx->b, IR_I32, f), f);
+}
+
+static void set_f64(DisasContext *ctx, int r, IrVal f)
+{
+    set_fraw(ctx, r, ir_bitcast(ctx->b, IR_I64, f));
+    ctx->fc[r].f64 = f;
+}
+
+static IrVal get_f(DisasContext *ctx, IrType t, int r)
+{
+    return t == IR_F32 ? get_f32(ctx, r) : get_f64(ctx, r);
+}
+
+static void set_f(DisasContext *ctx, IrType t, int r, IrVal f)
+{
+    if (t == IR_F32) set_f32(ctx, r, f);
+    else set_f64(ctx, r, f);
+}
+
+/* Static rounding modes; DYN resolved from frm (in tb_flags). Reserved rm
+ * values, or DYN while frm holds 5..7, are illegal (20.2). */
+static bool get_rm(DisasContext *ctx, int rm, IrRound *out)
+{
+    if (rm == 7) rm = (int)ctx->frm;
+    if (rm > 4) return false;
+    *out = (IrRound)rm;
+    return true;
+}
+
+/* -- CSR helpers (Zicsr in user mode) -------------------------------------------- */
+
+enum {
+    CSR_FFLAGS = 0x001,
+    CSR_FRM = 0x002,
+    CSR_FCSR = 0x003,
+    CSR_CYCLE = 0xc00,
+    CSR_TIME = 0xc01,
+    CSR_INSTRET = 0xc02,
+};
+
+static uint64_t host_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t rv_host_ns(void)
+{
+    return host_ns();
+}
+
+static uint64_t helper_csrr(CpuState *cpu, uint64_t csr)
+{
+    switch (csr) {
+    case CSR_FFLAGS:
+        return cpu->fp.flags & 0x1f;
+    case CSR_FRM:
+        return cpu->fp.rm & 7;
+    case CSR_FCSR:
+        return (cpu->fp.flags & 0x1f) | (uint64_t)(cpu->fp.rm & 7) << 5;
+    case CSR_TIME:
+        /* A 10 MHz timebase (what the virt machine's device tree advertises). */
+        return host_ns() / 100;
+    default:
+        /* cycle and instret: user mode has no cycle-accurate count, so both are
+         * host nanoseconds since reset (a nominal 1 GHz hart, monotonic). */
+        return host_ns() - rv_cpu(cpu)->cycle_base;
+    }
+}
+
+static uint64_t helper_csrw(CpuState *cpu, uint64_t csr, uint64_t val)
+{
+    switch (csr) {
+    case CSR_FFLAGS:
+        cpu->fp.flags = (cpu->fp.flags & ~0x1fu) | (uint32_t)(val & 0x1f);
+        break;
+    case CSR_FRM:
+        cpu->fp.rm = (uint32_t)(val & 7);
+        break;
+    case CSR_FCSR:
+        cpu->fp.flags = (cpu->fp.flags & ~0x1fu) | (uint32_t)(val & 0x1f);
+        cpu->fp.rm = (uint32_t)((val >> 5) & 7);
+        break;
+    }
+    return 0;
+}
+
+static const IrHelper rv_helper_csrr = {
+    "rv_csrr", (void *)helper_csrr, 1, IR_I64, IR_HELPER_READS_REGS,
+};
+static const IrHelper rv_helper_csrw = {
+    "rv_csrw", (void *)helper_csrw, 2, IR_VOID, IR_HELPER_READS_REGS | IR_HELPER_WRITES_REGS,
+};
+static const IrHelper rv_helper_csrw_rm = {
+    "rv_csrw_rm", (void *)helper_csrw, 2, IR_VOID,
+    IR_HELPER_READS_REGS | IR_HELPER_WRITES_REGS | IR_HELPER_ENDS_BLOCK,
+};
+
+/* -- Instructions ------------------------------------------------------------------- */
+
+#include "trans_rvi.c.inc"
+#include "trans_rvm.c.inc"
+#include "trans_rva.c.inc"
+#include "trans_rvf.c.inc"
+#include "trans_rvd.c.inc"
+#include "trans_zicsr.c.inc"
+#include "trans_rvb.c.inc"
+
+/* -- The block loop ---------------------------------------------------------------- */
+
+uint64_t rv_tb_flags(CpuState *cpu)
+{
+    /* User mode: only the dynamic rounding mode changes what we emit. */
+    return cpu->fp.rm & 7;
+}
+
+void rv_translate(CpuState *cpu, IrBlock *b, uint64_t pc)
+{
+    DisasContext ctx = {.cpu = cpu, .b = b, .frm = (unsigned)(b->flags & 7)};
+
+    for (unsigned n = 0;; n++) {
+        uint8_t buf[4];
+        ctx.pc = pc;
+        ctx.end = false;
+        /* Fetch the first parcel, then the second: a 32-bit instruction may
+         * straddle into an unmapped page (1.5). */
+        int err = cpu->mem->fetch(cpu, pc, buf, 2);
+        unsigned len = 2;
+        uint64_t bad = pc;
+        if (!err && (buf[0] & 3) == 3) {
+            len = 4;
+            bad = pc + 2;
+            err = cpu->mem->fetch(cpu, pc + 2, buf + 2, 2);
+        }
+        if (err) {
+            if (n == 0) {
+                /* Nothing to run: fault at the first address that failed. */
+                ir_insn_start(b, pc, len);
+                b->guest_size = len;
+                b->guest_insns = 1;
+                ir_raise(b, EXCP_SEGV, ir_i64(b, bad));
+            } else {
+                ir_goto(b, pc, 0);
+            }
+            return;
+        }
+        ctx.len = len;
+        ctx.pc_next = pc + len;
+        ctx.insn = len == 4 ? (uint32_t)buf[0] | (uint32_t)buf[1] << 8 |
+                                  (uint32_t)buf[2] << 16 | (uint32_t)buf[3] << 24
+                            : (uint32_t)buf[0] | (uint32_t)buf[1] << 8;
+        ir_insn_start(b, pc, len);
+        b->guest_size += len;
+        b->guest_insns++;
+        bool ok = len == 4 ? decode_insn32(&ctx, ctx.insn) : decode_insn16(&ctx, (uint16_t)ctx.insn);
+        if (!ok) gen_illegal(&ctx);
+        if (ctx.end) return;
+        pc = ctx.pc_next;
+        if (n + 1 >= RV_MAX_BLOCK_INSNS) {
+            ir_goto(b, pc, 0);
+            return;
+        }
+    }
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/* The interpreter's shared block cache: a hash table keyed by (pc, tb_flags),
+ * per-vCPU jump caches, chaining, and invalidation with deferred freeing. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "interp/interp_int.h"
+#include "vm/log.h"
+
+#define HASH_BITS 15
+#define NBUCKETS (1u << HASH_BITS)
+/* Past this many bytes of pre-decoded code the whole cache is dropped, the
+ * simplest policy that bounds memory (QEMU does the same with its code buffer). */
+#define CACHE_MAX_BYTES ((size_t)256 << 20)
+
+/* Generation starts at 1 so a fresh exit (gen 0) never looks chained. */
+ICache interp_cache = {.lock = PTHREAD_MUTEX_INITIALIZER, .gen = 1};
+
+void interp_cache_init(void)
+{
+    interp_cache.buckets = calloc(NBUCKETS, sizeof(IBlock *));
+    if (!interp_cache.buckets) abort(); /* out of host memory at start-up */
+}
+
+static inline unsigned hash_key(uint64_t pc, uint64_t flags)
+{
+    uint64_t h = (pc ^ (flags * 0xff51afd7ed558ccdull)) * 0x9e3779b97f4a7c15ull;
+    return (unsigned)(h >> (64 - HASH_BITS));
+}
+
+/* Lock-free: insertion publishes with a release store, removal leaves the
+ * removed block's hnext intact and never frees while a vCPU may be here. */
+static IBlock *hash_lookup(uint64_t pc, uint64_t flags)
+{
+    IBlock *b = __atomic_load_n(&interp_cache.buckets[hash_key(pc, flags)], __ATOMIC_ACQUIRE);
+    for (; b; b = __atomic_load_n(&b->hnext, __ATOMIC_ACQUIRE))
+        if (b->pc == pc && b->flags == flags) return b;
+    return NULL;
+}
+
+static void retire_locked(IBlock **pp, IBlock *b)
+{
+    __atomic_store_n(pp, b->hnext, __ATOMIC_RELEASE);
+    b->rnext = interp_cache.retired;
+    interp_cache.retired = b;
+    interp_cache.live_bytes -= b->bytes;
+}
+
+/* Removes every block overlapping [start, end) (all when all is set). Returns
+ * whether any went: only then do chains and jump caches need dropping. */
+static bool remove_locked(uint64_t start, uint64_t end, bool all)
+{
+    bool any = false;
+    for (unsigned i = 0; i < NBUCKETS; i++) {
+        IBlock **pp = &interp_cache.buckets[i], *b;
+        while ((b = *pp)) {
+            if (all || (b->guest_start < end && start < b->guest_end)) {
+                retire_locked(pp, b);
+                any = true;
+            } else {
+                pp = &b->hnext;
+            }
+        }
+    }
+    if (any) __atomic_add_fetch(&interp_cache.gen, 1, __ATOMIC_RELEASE);
+    if (all) interp_cache.nflushes++;
+    return any;
+}
+
+/* Removal never frees: the block may be executing (a helper or fence.i asked
+ * from inside it, or another vCPU is in it). Freeing happens in reclaim, at a
+ * block boundary of the only vCPU inside exec(), or when none is. */
+void interp_invalidate(uint64_t start, uint64_t len)
+{
+    pthread_mutex_lock(&interp_cache.lock);
+    if (interp_cache.buckets) {
+        uint64_t end = start + len;
+        if (end < start) end = UINT64_MAX;
+        remove_locked(start, end, len == 0);
+    }
+    pthread_mutex_unlock(&interp_cache.lock);
+    vm_log(LOG_INTERP, LOG_TRACE, "interp: invalidate 0x%" PRIx64 "+0x%" PRIx64, start, len);
+}
+
+/* keep: the block the caller is about to run (it may have been retired by
+ * another thread since it was found). */
+static void reclaim(IBlock *keep, int max_active)
+{
+    if (!__atomic_load_n(&interp_cache.retired, __ATOMIC_RELAXED)) return;
+    pthread_mutex_lock(&interp_cache.lock);
+    if (__atomic_load_n(&interp_cache.active, __ATOMIC_SEQ_CST) <= max_active) {
+        IBlock *b = interp_cache.retired, *kept = NULL;
+        while (b) {
+            IBlock *next = b->rnext;
+            if (b == keep) {
+                b->rnext = kept;
+                kept = b;
+            } else {
+                free(b);
+                interp_cache.nretired_freed++;
+            }
+            b = next;
+        }
+        interp_cache.retired = kept;
+    }
+    pthread_mutex_unlock(&interp_cache.lock);
+}
+
+void interp_reclaim_if_idle(void) { reclaim(NULL, 0); }
+
+static IBlock *translate(CpuState *cpu, IVcpu *v, uint64_t pc, uint64_t flags)
+{
+    /* Code fetch is not guest execution: a host fault here is a vm bug, not a
+     * guest SIGSEGV (frontends turn unfetchable code into a raise). */
+    int in_guest = cpu->in_guest;
+    cpu->in_guest = 0;
+    frontend_translate(cpu, &v->ir, pc);
+    cpu->in_guest = in_guest;
+
+    IBlock *b = interp_predecode(&v->ir);
+    b->pc = pc;
+    b->flags = flags;
+    b->guest_start = pc;
+    /* A block over no code (fetch fault -> raise) still covers its pc, so
+     * mapping code there later invalidates it. */
+    b->guest_end = pc + (v->ir.guest_size ? v->ir.guest_size : 1);
+    if (b->guest_end < pc) b->guest_end = UINT64_MAX;
+
+    pthread_mutex_lock(&interp_cache.lock);
+    IBlock *old = hash_lookup(pc, flags);
+    if (old) { /* another vCPU won the race */
+        pthread_mutex_unlock(&interp_cache.lock);
+        free(b);
+        return old;
+    }
+    if (interp_cache.live_bytes + b->bytes > CACHE_MAX_BYTES) remove_locked(0, 0, true);
+    IBlock **head = &interp_cache.buckets[hash_key(pc, flags)];
+    b->hnext = *head;
+    __atomic_store_n(head, b, __ATOMIC_RELEASE);
+    interp_cache.live_bytes += b->bytes;
+    interp_cache.ntranslated++;
+    pthread_mutex_unlock(&interp_cache.lock);
+    vm_log(LOG_INTERP, LOG_TRACE,
+           "interp: block 0x%" PRIx64 " flags 0x%" PRIx64 ": %u IR insns -> %u ops, %u slots",
+           pc, flags, b->nirs, b->nops, b->nslots);
+    return b;
+}
+
+static IBlock *find(CpuState *cpu, IVcpu *v, uint64_t pc, uint64_t flags)
+{
+    uint64_t g = interp_gen();
+    if (v->jc_gen != g) {
+        memset(v->jc, 0, sizeof(v->jc));
+        v->jc_gen = g;
+    }
+    unsigned h = interp_jc_hash(pc);
+    IBlock *b = v->jc[h];
+    if (b && b->pc == pc && b->flags == flags) return b;
+    b = hash_lookup(pc, flags);
+    if (!b) b = translate(cpu, v, pc, flags);
+    v->jc[h] = b;
+    return b;
+}
+
+IBlock *interp_find(CpuState *cpu, IVcpu *v, uint64_t pc, uint64_t flags)
+{
+    IBlock *b = find(cpu, v, pc, flags);
+    reclaim(b, 1);
+    return b;
+}
+
+IBlock *interp_link(CpuState *cpu, IVcpu *v, IExit *e, uint64_t flags)
+{
+    uint64_t g = interp_gen();
+    IBlock *n = find(cpu, v, e->pc, flags);
+    /* Chain only if nothing was removed since the lookup began: then n is live
+     * and stays valid until the generation moves on. */
+    pthread_mutex_lock(&interp_cache.lock);
+    if (interp_cache.gen == g) {
+        e->next = n;
+        __atomic_store_n(&e->gen, g, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&interp_cache.lock);
+    reclaim(n, 1);
+    return n;
+}

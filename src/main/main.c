@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* vm's main(): parse the command line, set up logging, pick the engine and
+ * hand over to user mode (or, later, system mode). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/engine.h"
+#include "vm/log.h"
+#include "vm/options.h"
+#include "vm/user.h"
+
+/* Applies VM_LOG, then -D and -d (so -d items add to what VM_LOG enabled). */
+static int setup_logging(const VmOptions *o)
+{
+    char err[256];
+    const char *env = getenv("VM_LOG");
+    if (env && *env && log_parse_env(env, err, sizeof(err)) < 0) {
+        vm_error("VM_LOG: %s", err);
+        return -1;
+    }
+    if (o->log_file) {
+        int r = log_set_file(o->log_file);
+        if (r < 0) {
+            vm_error("-D %s: %s", o->log_file, strerror(-r));
+            return -1;
+        }
+    }
+    if (o->log_d && log_parse_d(o->log_d, err, sizeof(err)) < 0) {
+        vm_error("-d: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    VmOptions opts;
+    int r = options_parse(&opts, argc, argv);
+    if (r > 0) return 0; /* --help, --version, -d help */
+    if (r < 0) return 1;
+    if (setup_logging(&opts) < 0) return 1;
+
+    const Engine *engine = engine_by_name(opts.accel);
+    if (!engine) {
+        vm_error("-accel %s is not available yet (this build has: interp)", opts.accel);
+        return 1;
+    }
+    /* Parsed but not implemented yet: say so rather than silently ignoring. */
+    if (opts.jit) {
+        vm_error("-jit: the JIT is not available yet (this build has: interp)");
+        return 1;
+    }
+
+    if (opts.mode == VM_MODE_SYSTEM) {
+        vm_error("system mode (-kernel) is not implemented yet");
+        return 1;
+    }
+    if (opts.gdb_port) {
+        vm_error("-g %d: the gdb stub is not implemented yet", opts.gdb_port);
+        return 1;
+    }
+    r = lx_main(&opts, engine);
+    fflush(log_file);
+    return r;
+}

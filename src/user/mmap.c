@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+/* The guest address space of a user-mode process: one host reservation, a
+ * page-flag table, and mmap/munmap/mprotect/mremap/brk with Linux semantics
+ * implemented inside the reservation (pages never leave it). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "user/user_int.h"
+
+void (*lx_code_changed)(uint64_t start, uint64_t len);
+
+#define LEAF_SHIFT 21 /* one leaf of the flag table covers 2 MiB = 512 pages */
+#define LEAF_PAGES 512u
+
+static inline uint64_t pg(uint64_t va) { return va >> 12; }
+
+int lx_space_init(LxSpace *s, uint64_t size)
+{
+    memset(s, 0, sizeof(*s));
+    /* MAP_NORESERVE + PROT_NONE: costs address space only. The guard after
+     * `size` catches accesses that start below guest_limit and run past it. */
+    void *m = mmap(NULL, size + LX_GUARD_SIZE, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) return -errno;
+    s->base = m;
+    s->limit = size;
+    s->ndir = size >> LEAF_SHIFT;
+    s->dir = calloc(s->ndir, sizeof(*s->dir));
+    if (!s->dir) {
+        munmap(m, size + LX_GUARD_SIZE);
+        return -ENOMEM;
+    }
+    s->mmap_top = LX_MMAP_TOP < size ? LX_MMAP_TOP : size;
+    return 0;
+}
+
+void lx_space_free(LxSpace *s)
+{
+    if (s->dir) {
+        for (uint64_t i = 0; i < s->ndir; i++) free(s->dir[i]);
+        free(s->dir);
+    }
+    if (s->base) munmap(s->base, s->limit + LX_GUARD_SIZE);
+    memset(s, 0, sizeof(*s));
+}
+
+unsigned lx_page_flags(const LxSpace *s, uint64_t va)
+{
+    if (va >= s->limit) return 0;
+    const uint8_t *leaf = s->dir[va >> LEAF_SHIFT];
+    return leaf ? leaf[pg(va) & (LEAF_PAGES - 1)] : 0;
+}
+
+void lx_set_flags(LxSpace *s, uint64_t start, uint64_t len, unsigned flags)
+{
+    for (uint64_t va = start & LX_PAGE_MASK; va < start + len && va < s->limit; va += LX_PAGE_SIZE) {
+        uint8_t **leaf = &s->dir[va >> LEAF_SHIFT];
+        if (!*leaf) {
+            if (!flags) continue;
+            *leaf = calloc(LEAF_PAGES, 1);
+            if (!*leaf) abort(); /* 512 bytes: out of host memory is fatal */
+        }
+        (*leaf)[pg(va) & (LEAF_PAGES - 1)] = (uint8_t)flags;
+    }
+}
+
+bool lx_access_ok(const LxSpace *s, uint64_t va, uint64_t len, unsigned prot)
+{
+    if (va >= s->limit || len > s->limit - va) return false;
+    if (!len) return true;
+    for (uint64_t p = va & LX_PAGE_MASK; p < va + len; p += LX_PAGE_SIZE) {
+        unsigned f = lx_page_flags(s, p);
+        if (!(f & LX_PG_VALID) || (f & prot) != prot) return false;
+    }
+    return true;
+}
+
+bool lx_range_free(const LxSpace *s, uint64_t start, uint64_t len)
+{
+    if (start >= s->limit || len > s->limit - start) return false;
+    for (uint64_t va = start; va < start + len; va += LX_PAGE_SIZE) {
+        if (!s->dir[va >> LEAF_SHIFT]) {
+            va = ((va >> LEAF_SHIFT) + 1) << LEAF_SHIFT;
+            va -= LX_PAGE_SIZE;
+            continue;
+        }
+        if (lx_page_flags(s, va)) return false;
+    }
+    return true;
+}
+
+uint64_t lx_find_free(LxSpace *s, uint64_t len, uint64_t hint_top)
+{
+    uint64_t top = hint_top ? hint_top : s->mmap_top;
+    if (top > s->limit) top = s->limit;
+    top &= LX_PAGE_MASK;
+    len = LX_PAGE_ALIGN(len);
+    if (!len || len > top) return 0;
+    uint64_t end = top; /* candidate range is [va, end) */
+    uint64_t va = top;
+    while (va >= LX_MMAP_MIN + LX_PAGE_SIZE) {
+        uint64_t p = va - LX_PAGE_SIZE;
+        if (!s->dir[p >> LEAF_SHIFT]) {
+            va = p & ~((1ull << LEAF_SHIFT) - 1); /* whole leaf free */
+        } else if (lx_page_flags(s, p)) {
+            end = va = p; /* occupied: restart below it */
+            continue;
+        } else {
+            va = p;
+        }
+        if (end - va >= len && end - len >= LX_MMAP_MIN) return end - len;
+    }
+    return 0;
+}
+
+static int host_prot(int prot)
+{
+    /* Guest PROT_EXEC needs host read access: fetch copies the code. */
+    int h = prot & (PROT_READ | PROT_WRITE);
+    if (prot & PROT_EXEC) h |= PROT_READ;
+    return h;
+}
+
+static bool range_has_exec(const LxSpace *s, uint64_t start, uint64_t len)
+{
+    for (uint64_t va = start; va < start + len; va += LX_PAGE_SIZE)
+        if (lx_page_flags(s, va) & LX_PG_EXEC) return true;
+    return false;
+}
+
+static void code_changed(const LxSpace *s, uint64_t start, uint64_t len)
+{
+    if (lx_code_changed && range_has_exec(s, start, len)) lx_code_changed(start, len);
+}
+
+/* Puts [start, start+len) back into the PROT_NONE reservation. */
+static int reserve(LxSpace *s, uint64_t start, uint64_t len)
+{
+    void *m = mmap(s->base + start, len, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    return m == MAP_FAILED ? -errno : 0;
+}
+
+int64_t lx_mmap(LxSpace *s, uint64_t addr, uint64_t len, int prot, int flags, int fd, int64_t off)
+{
+    if (!len) return -EINVAL;
+    if (off & (LX_PAGE_SIZE - 1)) return -EINVAL;
+    uint64_t alen = LX_PAGE_ALIGN(len);
+    if (alen < len || alen > s->limit) return -ENOMEM;
+    int type = flags & (MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE);
+    if (!type) return -EINVAL;
+    bool anon = flags & MAP_ANONYMOUS;
+    bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+
+    uint64_t va;
+    if (fixed) {
+        if (addr & (LX_PAGE_SIZE - 1)) return -EINVAL;
+        if (addr >= s->limit || alen > s->limit - addr) return -ENOMEM;
+        if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && !lx_range_free(s, addr, alen))
+            return -EEXIST;
+        va = addr;
+    } else {
+        addr &= LX_PAGE_MASK;
+        if (addr >= LX_MMAP_MIN && lx_range_free(s, addr, alen))
+            va = addr;
+        else if (!(va = lx_find_free(s, alen, 0)))
+            return -ENOMEM;
+    }
+
+    int hflags = MAP_FIXED | type | (flags & (MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE));
+    if (fixed) code_changed(s, va, alen);
+    void *m = mmap(s->base + va, alen, host_prot(prot), hflags, anon ? -1 : fd, anon ? 0 : off);
+    if (m == MAP_FAILED) return -errno;
+    lx_set_flags(s, va, alen, LX_PG_VALID | (prot & 7) | (anon ? LX_PG_ANON : 0));
+    return (int64_t)va;
+}
+
+int lx_munmap(LxSpace *s, uint64_t addr, uint64_t len)
+{
+    if ((addr & (LX_PAGE_SIZE - 1)) || !len) return -EINVAL;
+    uint64_t alen = LX_PAGE_ALIGN(len);
+    if (addr >= s->limit || alen > s->limit - addr) return -EINVAL;
+    code_changed(s, addr, alen);
+    int r = reserve(s, addr, alen);
+    if (r) return r;
+    lx_set_flags(s, addr, alen, 0);
+    return 0;
+}
+
+int lx_mprotect(LxSpace *s, uint64_t addr, uint64_t len, int prot)
+{
+    if (addr & (LX_PAGE_SIZE - 1)) return -EINVAL;
+    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) return -EINVAL;
+    uint64_t alen = LX_PAGE_ALIGN(len);
+    if (!alen) return 0;
+    if (addr >= s->limit || alen > s->limit - addr) return -ENOMEM;
+    for (uint64_t va = addr; va < addr + alen; va += LX_PAGE_SIZE)
+        if (!(lx_page_flags(s, va) & LX_PG_VALID)) return -ENOMEM;
+    if (!(prot & PROT_EXEC)) code_changed(s, addr, alen);
+    if (mprotect(s->base + addr, alen, host_prot(prot))) return -errno;
+    for (uint64_t va = addr; va < addr + alen; va += LX_PAGE_SIZE) {
+        unsigned f = lx_page_flags(s, va);
+        lx_set_flags(s, va, LX_PAGE_SIZE, (f & ~7u) | (prot & 7));
+    }
+    return 0;
+}
+
+/* Copies the flags of [from, from+len) to [to, ...), extending the last page's. */
+static void move_flags(LxSpace *s, uint64_t from, uint64_t oldlen, uint64_t to, uint64_t newlen)
+{
+    unsigned last = lx_page_flags(s, from + oldlen - LX_PAGE_SIZE);
+    uint8_t *tmp = malloc(newlen / LX_PAGE_SIZE);
+    if (!tmp) abort();
+    for (uint64_t i = 0; i < newlen / LX_PAGE_SIZE; i++)
+        tmp[i] = i < oldlen / LX_PAGE_SIZE ? lx_page_flags(s, from + i * LX_PAGE_SIZE) : last;
+    lx_set_flags(s, from, oldlen, 0);
+    for (uint64_t i = 0; i < newlen / LX_PAGE_SIZE; i++)
+        lx_set_flags(s, to + i * LX_PAGE_SIZE, LX_PAGE_SIZE, tmp[i]);
+    free(tmp);
+}
+
+int64_t lx_mremap(LxSpace *s, uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, uint64_t new_addr)
+{
+    if (old & (LX_PAGE_SIZE - 1)) return -EINVAL;
+    if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) return -EINVAL;
+    if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) return -EINVAL;
+    oldlen = LX_PAGE_ALIGN(oldlen);
+    newlen = LX_PAGE_ALIGN(newlen);
+    if (!newlen || !oldlen) return -EINVAL; /* oldlen 0 (dup of shared mapping) unsupported */
+    if (old >= s->limit || oldlen > s->limit - old || newlen > s->limit) return -EFAULT;
+    if (!lx_access_ok(s, old, oldlen, 0)) return -EFAULT;
+
+    if (flags & MREMAP_FIXED) {
+        if (new_addr & (LX_PAGE_SIZE - 1)) return -EINVAL;
+        if (new_addr >= s->limit || newlen > s->limit - new_addr) return -EINVAL;
+        if (new_addr < old + oldlen && old < new_addr + newlen) return -EINVAL;
+        int r = lx_munmap(s, new_addr, newlen);
+        if (r) return r;
+        goto move;
+    }
+    if (newlen <= oldlen) {
+        if (newlen < oldlen) {
+            int r = lx_munmap(s, old + newlen, oldlen - newlen);
+            if (r) return r;
+        }
+        return (int64_t)old;
+    }
+    /* Grow in place when the pages after it are free: drop our placeholder
+     * there so the host can extend the mapping. */
+    if (old + newlen <= s->limit && lx_range_free(s, old + oldlen, newlen - oldlen)) {
+        if (!munmap(s->base + old + oldlen, newlen - oldlen)) {
+            void *m = mremap(s->base + old, oldlen, newlen, 0);
+            if (m != MAP_FAILED) {
+                move_flags(s, old, oldlen, old, newlen);
+                return (int64_t)old;
+            }
+            reserve(s, old + oldlen, newlen - oldlen);
+        }
+    }
+    if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
+    if (!(new_addr = lx_find_free(s, newlen, 0))) return -ENOMEM;
+move:
+    code_changed(s, old, oldlen);
+    if (mremap(s->base + old, oldlen, newlen, MREMAP_MAYMOVE | MREMAP_FIXED, s->base + new_addr) == MAP_FAILED)
+        return -errno;
+    reserve(s, old, oldlen);
+    move_flags(s, old, oldlen, new_addr, newlen);
+    return (int64_t)new_addr;
+}
+
+uint64_t lx_brk(LxSpace *s, uint64_t want)
+{
+    if (want < s->brk_start) return s->brk_cur;
+    uint64_t cur_top = LX_PAGE_ALIGN(s->brk_cur), new_top = LX_PAGE_ALIGN(want);
+    if (new_top < want || (s->brk_max && new_top > s->brk_max)) return s->brk_cur;
+    if (new_top > cur_top) {
+        if (!lx_range_free(s, cur_top, new_top - cur_top)) return s->brk_cur;
+        if (lx_mmap(s, cur_top, new_top - cur_top, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) < 0)
+            return s->brk_cur;
+    } else if (new_top < cur_top) {
+        lx_munmap(s, new_top, cur_top - new_top);
+    }
+    s->brk_cur = want;
+    return want;
+}

@@ -1,0 +1,187 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Suite (c): the command line and bad input. Every error must be exactly one
+# line on stderr with a non-zero status below 128 (no crash), within the
+# timeout (no hang). Also: NULL dereference -> 139, -strace, -d in_asm,ir,
+# VM_LOG.
+SUITE=cli
+. "$(dirname "$0")/lib.sh"
+TIMEOUT=${VM_TEST_TIMEOUT_CLI:-30}
+
+TESTS="help version no-args unknown-option missing-file directory non-elf empty-file
+truncated-elf-100 truncated-elf-segments elf32 elf-sparc elf-big-endian bad-d-item
+vm-log-bad vm-log-ok d-help nullderef-139 strace d-in-asm-ir env-E-U accel-interp d-logfile"
+if why=$(vm_missing); then for t in $TESTS; do fail "$t" "$why"; done; exit 0; fi
+
+RV=$BUILD/guest/riscv64
+HELLO=$RV/hello
+have_hello=yes
+no_hello=""
+if [ ! -x "$HELLO" ]; then
+    have_hello=no
+    if [ -f "$BUILD/guest/riscv64.skipped" ]; then
+        no_hello=$(cat "$BUILD/guest/riscv64.skipped")
+    else
+        no_hello="$HELLO missing (run make guest)"
+    fi
+fi
+# missing_hello TEST...: SKIP when the cross compiler is missing, else FAIL.
+missing_hello() {
+    local t
+    for t in "$@"; do
+        if [ -f "$BUILD/guest/riscv64.skipped" ]; then skip "$t" "$no_hello"; else fail "$t" "$no_hello"; fi
+    done
+}
+
+# expect_error NAME ARGS...: non-zero, < 128, exactly one stderr line, no stdout noise.
+expect_error() {
+    local name=$1; shift
+    local g=$WORK/$name
+    echo "$VM $*" >"$g.cmd"
+    run "$g" "$VM" "$@"
+    local n
+    n=$(stderr_lines "$g")
+    if [ "$RC" = 0 ]; then
+        fail "$name" "status 0, want non-zero (log: $(save_log "$name" "$g.cmd" "$g.out" "$g.err"))"
+    elif [ "$RC" -ge 124 ]; then
+        fail "$name" "$(describe_rc "$RC"), want 1..123 (crash, hang or bad status) (log: $(save_log "$name" "$g.cmd" "$g.out" "$g.err"))"
+    elif [ "$n" != 1 ]; then
+        fail "$name" "$n lines on stderr, want exactly 1: $(head -c 200 "$g.err" | tr '\n' '|') (log: $(save_log "$name" "$g.cmd" "$g.err"))"
+    else
+        pass "$name"
+    fi
+}
+
+# help / version
+g=$WORK/help
+run "$g" "$VM" --help
+if [ "$RC" = 0 ] && grep -qi '^usage: vm' "$g.out" && grep -q -- '-strace' "$g.out"; then pass help
+else fail help "--help: $(describe_rc "$RC"), stdout has no 'Usage: vm' or no -strace (log: $(save_log help "$g.out" "$g.err"))"; fi
+
+g=$WORK/version
+run "$g" "$VM" --version
+ver=$(cat "$TOP/VERSION" 2>/dev/null)
+if [ "$RC" = 0 ] && [ -n "$ver" ] && grep -qF "$ver" "$g.out"; then pass version
+else fail version "--version: $(describe_rc "$RC"), stdout lacks version '$ver': $(head -c 100 "$g.out")"; fi
+
+# No program at all: an error (usage hint), not a crash.
+g=$WORK/no-args
+run "$g" "$VM"
+if [ "$RC" != 0 ] && [ "$RC" -lt 124 ] && [ -s "$g.err" ]; then pass no-args
+else fail no-args "vm with no arguments: $(describe_rc "$RC"), stderr $(stderr_lines "$g") lines"; fi
+
+expect_error unknown-option --no-such-option "$HELLO"
+expect_error missing-file "$WORK/does-not-exist"
+expect_error directory "$WORK"
+
+printf 'this is not an ELF file\n' >"$WORK/notelf"
+chmod +x "$WORK/notelf"
+expect_error non-elf "$WORK/notelf"
+: >"$WORK/empty"
+chmod +x "$WORK/empty"
+expect_error empty-file "$WORK/empty"
+
+if [ "$have_hello" = yes ]; then
+    head -c 100 "$HELLO" >"$WORK/trunc100"
+    chmod +x "$WORK/trunc100"
+    expect_error truncated-elf-100 "$WORK/trunc100"
+    # Headers intact, segments cut off.
+    head -c 4096 "$HELLO" >"$WORK/trunc4k"
+    chmod +x "$WORK/trunc4k"
+    expect_error truncated-elf-segments "$WORK/trunc4k"
+    # EI_CLASS = ELFCLASS32.
+    cp "$HELLO" "$WORK/elf32"
+    printf '\001' | dd of="$WORK/elf32" bs=1 seek=4 conv=notrunc 2>/dev/null
+    expect_error elf32 "$WORK/elf32"
+    # e_machine = EM_SPARCV9 (43).
+    cp "$HELLO" "$WORK/sparc"
+    printf '\053\000' | dd of="$WORK/sparc" bs=1 seek=18 conv=notrunc 2>/dev/null
+    expect_error elf-sparc "$WORK/sparc"
+    # EI_DATA = ELFDATA2MSB: a big-endian RISC-V ELF does not exist.
+    cp "$HELLO" "$WORK/elfbe"
+    printf '\002' | dd of="$WORK/elfbe" bs=1 seek=5 conv=notrunc 2>/dev/null
+    expect_error elf-big-endian "$WORK/elfbe"
+    expect_error bad-d-item -d no_such_item "$HELLO"
+else
+    missing_hello truncated-elf-100 truncated-elf-segments elf32 elf-sparc elf-big-endian bad-d-item
+fi
+
+# VM_LOG: a bad spec is one error line naming VM_LOG; a good one still runs.
+g=$WORK/vm-log-bad
+VM_LOG=bad run "$g" "$VM" "$HELLO"
+if [ "$RC" != 0 ] && [ "$RC" -lt 124 ] && [ "$(stderr_lines "$g")" = 1 ] && grep -q 'VM_LOG' "$g.err"; then
+    pass vm-log-bad
+else
+    fail vm-log-bad "VM_LOG=bad: $(describe_rc "$RC"), stderr: $(head -c 200 "$g.err" | tr '\n' '|')"
+fi
+
+if [ "$have_hello" = yes ]; then
+    g=$WORK/vm-log-ok
+    VM_LOG=user=debug,all=warn run "$g" "$VM" "$HELLO"
+    if [ "$RC" = 0 ] && [ "$(cat "$g.out")" = "Hello, world!" ]; then pass vm-log-ok
+    else fail vm-log-ok "VM_LOG=user=debug,all=warn: $(describe_rc "$RC"), stdout '$(head -c 100 "$g.out")' (log: $(save_log vm-log-ok "$g.err"))"; fi
+else
+    missing_hello vm-log-ok
+fi
+
+g=$WORK/d-help
+run "$g" "$VM" -d help
+if [ "$RC" = 0 ] && grep -q 'in_asm' "$g.out" "$g.err" && grep -q 'strace' "$g.out" "$g.err"; then pass d-help
+else fail d-help "-d help: $(describe_rc "$RC"), does not list in_asm and strace"; fi
+
+if [ "$have_hello" = yes ]; then
+    g=$WORK/nullderef
+    echo "$VM $RV/nullderef" >"$g.cmd"
+    run "$g" "$VM" "$RV/nullderef"
+    if [ "$RC" = 139 ] && [ "$(cat "$g.out")" = "before" ]; then pass nullderef-139
+    else fail nullderef-139 "$(describe_rc "$RC"), want 139 (SIGSEGV); stdout '$(head -c 60 "$g.out")' (log: $(save_log nullderef-139 "$g.cmd" "$g.err"))"; fi
+
+    g=$WORK/strace
+    echo "$VM -strace $HELLO" >"$g.cmd"
+    run "$g" "$VM" -strace "$HELLO"
+    if [ "$RC" = 0 ] && [ "$(cat "$g.out")" = "Hello, world!" ] && grep -q 'write(1,' "$g.err" &&
+        grep -q 'exit_group(0' "$g.err"; then
+        pass strace
+    else
+        fail strace "$(describe_rc "$RC"); want hello on stdout and 'write(1,' + 'exit_group(0' on stderr (log: $(save_log strace "$g.cmd" "$g.out" "$g.err"))"
+    fi
+
+    g=$WORK/d-in-asm-ir
+    echo "$VM -d in_asm,ir $HELLO" >"$g.cmd"
+    run "$g" "$VM" -d in_asm,ir "$HELLO"
+    # in_asm: "IN: 0x<pc>" then disassembled RISC-V instructions; ir: "IR:" then ops.
+    if [ "$RC" = 0 ] && [ "$(cat "$g.out")" = "Hello, world!" ] &&
+        grep -q '^IN: 0x[0-9a-f]' "$g.err" &&
+        grep -Eq '(^|[[:space:]:])(auipc|addi|ld|sd|jal|jalr|c\.[a-z]+)[[:space:]]' "$g.err" &&
+        grep -q '^IR:' "$g.err" && grep -Eq '^ +t[0-9]+:i(32|64) = ' "$g.err"; then
+        pass d-in-asm-ir
+    else
+        fail d-in-asm-ir "$(describe_rc "$RC"); want 'IN: 0x..', RISC-V mnemonics, 'IR:' and IR ops on stderr (log: $(save_log d-in-asm-ir "$g.cmd" "$g.out" "$g.err"))"
+    fi
+
+    # -E sets and -U removes guest environment variables; -accel interp is the default engine.
+    g=$WORK/env-E-U
+    echo "VM_TEST_A=alpha $VM -E VM_TEST_NEW=v1 -U VM_TEST_A $RV/argv_env x" >"$g.cmd"
+    VM_TEST_A=alpha run "$g" "$VM" -E VM_TEST_NEW=v1 -U VM_TEST_A "$RV/argv_env" x
+    if [ "$RC" = 42 ] && grep -qx 'env VM_TEST_NEW=v1' "$g.out" && ! grep -q 'VM_TEST_A=' "$g.out" &&
+        grep -qx 'getenv(VM_TEST_A)=(null)' "$g.out"; then
+        pass env-E-U
+    else
+        fail env-E-U "$(describe_rc "$RC") (want 42); want VM_TEST_NEW=v1 set and VM_TEST_A removed (log: $(save_log env-E-U "$g.cmd" "$g.out" "$g.err"))"
+    fi
+
+    g=$WORK/accel-interp
+    run "$g" "$VM" -accel interp "$HELLO"
+    if [ "$RC" = 0 ] && [ "$(cat "$g.out")" = "Hello, world!" ]; then pass accel-interp
+    else fail accel-interp "-accel interp: $(describe_rc "$RC"), stdout '$(head -c 100 "$g.out")'"; fi
+
+    g=$WORK/d-logfile
+    run "$g" "$VM" -d in_asm -D "$WORK/vm.log" "$HELLO"
+    if [ "$RC" = 0 ] && grep -q '^IN: 0x' "$WORK/vm.log" 2>/dev/null && ! grep -q '^IN: 0x' "$g.err"; then
+        pass d-logfile
+    else
+        fail d-logfile "$(describe_rc "$RC"); -D FILE should receive the -d in_asm output"
+    fi
+else
+    missing_hello nullderef-139 strace d-in-asm-ir env-E-U accel-interp d-logfile
+fi

@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+# Shared helpers for the integration suites (bash). A suite sources this,
+# then reports each test with exactly one line on stdout:
+#   PASS <suite>/<name>
+#   FAIL <suite>/<name>: <reason>
+#   SKIP <suite>/<name>: <reason>
+# tests/run-check.sh counts these lines. Details of failures go to
+# $LOG_DIR/<suite>.<name>.log.
+#
+# Environment:
+#   VM_UNDER_TEST   command that runs a guest (default: $BUILD/vm). Setting it to
+#                   e.g. "qemu-riscv64" checks the suites themselves.
+#   VM_TEST_TIMEOUT per-command timeout in seconds (default 120)
+
+set -u
+ulimit -c 0 2>/dev/null || true
+export LC_ALL=C TZ=UTC
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${1:-${BUILD:-build}}
+case "$BUILD" in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
+VM=${VM_UNDER_TEST:-$BUILD/vm}
+TIMEOUT=${VM_TEST_TIMEOUT:-120}
+LOG_DIR=$BUILD/test-logs
+mkdir -p "$LOG_DIR"
+SUITE=${SUITE:-$(basename "$0" .sh)}
+
+# A scratch directory removed when the suite exits.
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vm-$SUITE.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+pass() { echo "PASS $SUITE/$1"; }
+fail() { echo "FAIL $SUITE/$1: $2"; }
+skip() { echo "SKIP $SUITE/$1: $2"; }
+
+# Is the vm binary there? Prints the skip reason if not.
+vm_missing() {
+    if [ -n "${VM_UNDER_TEST:-}" ]; then return 1; fi
+    if [ ! -x "$VM" ]; then
+        echo "$VM not built (make failed or src/ incomplete)"
+        return 0
+    fi
+    return 1
+}
+
+# run OUTPREFIX CMD...: runs CMD with the timeout, stdin from $STDIN (default
+# /dev/null); stdout to OUTPREFIX.out, stderr to OUTPREFIX.err, status to $RC.
+RC=0
+STDIN=/dev/null
+run() {
+    local pfx=$1; shift
+    # The braces keep bash's own "Segmentation fault" notice off our stderr.
+    { timeout -k 5 "$TIMEOUT" "$@" <"$STDIN" >"$pfx.out" 2>"$pfx.err"; } 2>/dev/null
+    RC=$?
+}
+
+# Describes an exit status for a failure line.
+describe_rc() {
+    case $1 in
+    124) echo "timed out after ${TIMEOUT}s" ;;
+    137) echo "status 137 (SIGKILL; timeout -k?)" ;;
+    0) echo "status 0" ;;
+    *) if [ "$1" -gt 128 ] && [ "$1" -lt 160 ]; then echo "status $1 (signal $(($1 - 128)))"; else echo "status $1"; fi ;;
+    esac
+}
+
+# save_log NAME FILE...: keeps the files for the failure report.
+save_log() {
+    local name=$1; shift
+    local log="$LOG_DIR/$SUITE.$name.log"
+    : >"$log"
+    local f
+    for f in "$@"; do
+        { echo "==== $f"; head -c 20000 "$f" 2>/dev/null; echo; } >>"$log"
+    done
+    echo "$log"
+}
+
+# compare NAME EXPECT_PREFIX GOT_PREFIX EXPECT_RC GOT_RC: stdout + status.
+compare() {
+    local name=$1 e=$2 g=$3 erc=$4 grc=$5
+    if [ "$grc" = 124 ] || [ "$grc" = 137 ]; then
+        fail "$name" "$(describe_rc "$grc") (log: $(save_log "$name" "$g.cmd" "$g.out" "$g.err"))"
+        return 1
+    fi
+    if ! cmp -s "$e.out" "$g.out"; then
+        diff -u "$e.out" "$g.out" >"$g.diff" 2>&1 || true
+        local first
+        first=$(diff "$e.out" "$g.out" 2>/dev/null | grep -m2 '^[<>]' | tr '\n' ' ' | cut -c1-200)
+        fail "$name" "stdout differs from native ($(wc -c <"$e.out") vs $(wc -c <"$g.out") bytes; $(describe_rc "$grc"); first diff: $first) (log: $(save_log "$name" "$g.cmd" "$g.diff" "$g.err"))"
+        return 1
+    fi
+    if [ "$erc" != "$grc" ]; then
+        fail "$name" "exit status $grc, native $erc; $(describe_rc "$grc") (log: $(save_log "$name" "$g.cmd" "$g.err"))"
+        return 1
+    fi
+    pass "$name"
+}
+
+# one_line NAME PREFIX: stderr of PREFIX has exactly one line.
+stderr_lines() {
+    local n
+    n=$(grep -c '' "$1.err" 2>/dev/null)
+    echo "${n:-0}"
+}
+
+# The riscv64 busybox from scripts/fetch-images.sh, fetched on first use.
+# Sets RV_BUSYBOX or prints the reason it is missing and returns 1.
+rv_busybox_path() {
+    local d=${VM_IMAGES_CACHE:-$TOP/images/cache}/riscv64/busybox-static
+    if [ -x "$d/usr/bin/busybox" ]; then echo "$d/usr/bin/busybox"; else echo "$d/bin/busybox"; fi
+}
+find_rv_busybox() {
+    local bb
+    bb=$(rv_busybox_path)
+    if [ ! -x "$bb" ]; then
+        sh "$TOP/scripts/fetch-images.sh" riscv64 >"$LOG_DIR/fetch-images.log" 2>&1
+        bb=$(rv_busybox_path)
+    fi
+    if [ ! -x "$bb" ]; then
+        local why
+        why=$(grep 'fetch-images:' "$LOG_DIR/fetch-images.log" 2>/dev/null | tail -1)
+        echo "riscv64 busybox-static not available: ${why:-scripts/fetch-images.sh failed}"
+        return 1
+    fi
+    RV_BUSYBOX=$bb
+}
