@@ -163,7 +163,9 @@ int interp_run(CpuState *cpu, IVcpu *v)
     static const void *const table[H_COUNT] = {
 #define T_BIN(n)                                                                               \
     [H_##n##_i32] = &&L_##n##_i32, [H_##n##_i64] = &&L_##n##_i64,                              \
-    [H_##n##_i32_ri] = &&L_##n##_i32_ri, [H_##n##_i64_ri] = &&L_##n##_i64_ri,
+    [H_##n##_i32_ri] = &&L_##n##_i32_ri, [H_##n##_i64_ri] = &&L_##n##_i64_ri,                  \
+    [H_##n##_i32_set] = &&L_##n##_i32_set, [H_##n##_i64_set] = &&L_##n##_i64_set,              \
+    [H_##n##_i32_ri_set] = &&L_##n##_i32_ri_set, [H_##n##_i64_ri_set] = &&L_##n##_i64_ri_set,
 #define T_UN(n) [H_##n##_i32] = &&L_##n##_i32, [H_##n##_i64] = &&L_##n##_i64,
 #define T_CC(C_, c)                                                                            \
     [H_set##c##_i32] = &&L_set##c##_i32, [H_set##c##_i64] = &&L_set##c##_i64,                  \
@@ -210,7 +212,23 @@ enter:
     L_##n##_i32: D = op_##n##_32((uint32_t)A, (uint32_t)B); NEXT;                              \
     L_##n##_i64: D = op_##n##_64(A, B); NEXT;                                                  \
     L_##n##_i32_ri: D = op_##n##_32((uint32_t)A, (uint32_t)ip->imm); NEXT;                     \
-    L_##n##_i64_ri: D = op_##n##_64(A, ip->imm); NEXT;
+    L_##n##_i64_ri: D = op_##n##_64(A, ip->imm); NEXT;                                         \
+    L_##n##_i32_set: SET32(op_##n##_32((uint32_t)A, (uint32_t)B)); NEXT;                       \
+    L_##n##_i64_set: SET64(op_##n##_64(A, B)); NEXT;                                           \
+    L_##n##_i32_ri_set: SET32(op_##n##_32((uint32_t)A, (uint32_t)ip->imm)); NEXT;              \
+    L_##n##_i64_ri_set: SET64(op_##n##_64(A, ip->imm)); NEXT;
+#define SET32(expr)                                                                            \
+    do {                                                                                       \
+        uint64_t r_ = (expr);                                                                  \
+        D = r_;                                                                                \
+        *(uint32_t *)((char *)cpu + ip->c) = (uint32_t)r_;                                     \
+    } while (0)
+#define SET64(expr)                                                                            \
+    do {                                                                                       \
+        uint64_t r_ = (expr);                                                                  \
+        D = r_;                                                                                \
+        *(uint64_t *)((char *)cpu + ip->c) = r_;                                               \
+    } while (0)
     INTERP_BINOPS(L_BIN)
 #undef L_BIN
 #define L_UN(n)                                                                                \
@@ -288,7 +306,6 @@ L_select2: {
     /* -- Memory. Fast forms: user mode, little-endian (or _be), no ALIGN; any
      * address outside the fast window goes to the checked helper, which also
      * serves system mode. imm = memop. aux = 1 when the dst is I64. */
-#define HOST(T) ((T *)(base + A))
 #define LDF(name, T, conv, BSW)                                                                \
     L_##name:                                                                                  \
     if (likely(A < fastlim)) {                                                                 \
@@ -426,7 +443,8 @@ L_goto_ind: {
     pc = A;
     cpu->pc = pc;
     IBlock *n = v->jc[interp_jc_hash(pc)];
-    if (likely(n && n->pc == pc && n->flags == tb->flags && v->jc_gen == interp_gen())) {
+    /* Generation first: a stale entry may point at a freed block. */
+    if (likely(v->jc_gen == interp_gen() && n && n->pc == pc && n->flags == tb->flags)) {
         tb = n;
         goto enter;
     }

@@ -30,8 +30,10 @@
 /* -- Handlers ------------------------------------------------------------------
  * One handler per (op, type, operand form). Names match IR ops where they can,
  * so the pre-decoder's tables come from the same lists. _ri = args[1] is a
- * constant held in IOp.imm. ORDER: none; the lists only need to agree with
- * themselves. */
+ * constant held in IOp.imm; _set = the op fused with the `set` of its result
+ * that follows it (the usual shape of a guest ALU instruction), IOp.c = the
+ * register's byte offset. ORDER: a group's variants are found by offset from
+ * its first (predecode.c); nothing else depends on the order. */
 #define INTERP_BINOPS(X)                                                                       \
     X(add) X(sub) X(mul) X(mulhs) X(mulhu) X(mulhsu) X(divs) X(divu) X(rems) X(remu) X(and)   \
     X(or) X(xor) X(andn) X(orn) X(xnor) X(shl) X(shr) X(sar) X(rotl) X(rotr) X(smin)         \
@@ -67,7 +69,9 @@
     X(goto) X(goto_nochain) X(goto_cond) X(goto_ind) X(goto_ind_nochain) X(raise)
 
 enum {
-#define H_BIN(n) H_##n##_i32, H_##n##_i64, H_##n##_i32_ri, H_##n##_i64_ri,
+#define H_BIN(n)                                                                               \
+    H_##n##_i32, H_##n##_i64, H_##n##_i32_ri, H_##n##_i64_ri, H_##n##_i32_set, H_##n##_i64_set, \
+        H_##n##_i32_ri_set, H_##n##_i64_ri_set,
 #define H_UN(n) H_##n##_i32, H_##n##_i64,
 #define H_CC(C, c)                                                                             \
     H_set##c##_i32, H_set##c##_i64, H_set##c##_i32_ri, H_set##c##_i64_ri, H_br##c##_i32,       \
@@ -152,7 +156,8 @@ static inline uint64_t interp_gen(void) { return __atomic_load_n(&interp_cache.g
 
 /* Finds or translates the block for (pc, flags); fills the jump cache. */
 IBlock *interp_find(CpuState *cpu, IVcpu *v, uint64_t pc, uint64_t flags);
-/* Slow path of a direct exit of `from`: finds the successor and chains it. */
+/* Slow path of a direct exit e (of the block just run, whose flags are passed):
+ * finds or translates the successor and chains it into e. */
 IBlock *interp_link(CpuState *cpu, IVcpu *v, IExit *e, uint64_t flags);
 void interp_cache_init(void);
 void interp_invalidate(uint64_t start, uint64_t len);

@@ -28,7 +28,9 @@ static const uint16_t cc_base[IR_COND_COUNT] = {
 };
 static bool is_bin(IrOp op) { return bin_base[op] || op == IR_OP_add; }
 static bool is_un(IrOp op) { return un_base[op] || op == IR_OP_not; }
-enum { RI = 2, BR = 4 }; /* offsets inside a group: i64 = +1, _ri = +2, br = +4 */
+/* Offsets inside a handler group: i64 = +1, _ri = +2, then _set (binops) or
+ * br (conditions) = +4. */
+enum { RI = 2, SET = 4, BR = 4 };
 
 /* setcond with the constant first: swap operands and mirror the condition. */
 static const uint8_t cond_swap[IR_COND_COUNT] = {
@@ -51,6 +53,7 @@ typedef struct PD {
     uint32_t nexits;
     uint32_t setcond_insn, setcond_op; /* last setcond, for fusion */
     uint8_t *pc_needed; /* per insn_start: some op of its insn may fault */
+    uint32_t skip;      /* insn already folded into the previous op (0 = none) */
 } PD;
 
 /* A block the interpreter cannot run is a bug in its producer (frontends
@@ -149,15 +152,30 @@ static void pd_insn(PD *p, uint32_t i)
             a = b;
             b = t;
         }
+        /* Fuse the set of the result right after, when the register has the
+         * op's width and its offset fits IOp.c. */
+        unsigned set = 0, off = 0;
+        if (i + 1 < p->ir->ninsns) {
+            const IrInsn *nx = &p->ir->insns[i + 1];
+            if (nx->op == IR_OP_set && nx->args[0] == in->dst && nx->imm < p->ir->nregs) {
+                const IrRegInfo *r = &p->ir->regs[nx->imm];
+                if (r->type == in->type && r->offset <= UINT16_MAX) {
+                    set = SET;
+                    off = r->offset;
+                    p->skip = i + 1;
+                }
+            }
+        }
         if (is_const(p, b)) {
-            o = emit(p, bin_base[op] + ti + RI);
+            o = emit(p, bin_base[op] + ti + RI + set);
             o->imm = cval(p, b);
         } else {
-            o = emit(p, bin_base[op] + ti);
+            o = emit(p, bin_base[op] + ti + set);
             o->b = use(p, b);
         }
         o->d = def(p, in->dst);
         o->a = use(p, a);
+        o->c = (uint16_t)off;
         return;
     }
     if (is_un(op)) {
@@ -492,7 +510,8 @@ IBlock *interp_predecode(const IrBlock *ir)
         }
     }
 
-    for (uint32_t i = 0; i < n; i++) pd_insn(&p, i);
+    for (uint32_t i = 0; i < n; i++)
+        if (!p.skip || i != p.skip) pd_insn(&p, i);
 
     uint32_t nconst = 0;
     for (uint32_t t = 1; t < ir->ntemps; t++)

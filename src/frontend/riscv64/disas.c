@@ -178,8 +178,7 @@ static bool finish(DisasContext *ctx, Out *o)
 
 static bool int_fmt(const char *s)
 {
-    return !strcmp(s, "w") || !strcmp(s, "wu") || !strcmp(s, "l") || !strcmp(s, "lu") ||
-           !strcmp(s, "x");
+    return !strcmp(s, "w") || !strcmp(s, "wu") || !strcmp(s, "l") || !strcmp(s, "lu");
 }
 
 /* Which operands of an FP instruction are integer registers. */
@@ -201,8 +200,13 @@ static void fp_classes(const char *name, bool *rd_int, bool *rs1_int)
         if (!q || q - p >= 8) return;
         memcpy(a, p, (size_t)(q - p));
         snprintf(b, sizeof(b), "%s", q + 1);
-        *rd_int = int_fmt(a);
-        *rs1_int = int_fmt(b);
+        if (prefix(name, "fmv_")) { /* fmv.x.w, fmv.w.x: 'x' is the integer side */
+            *rd_int = !strcmp(a, "x");
+            *rs1_int = !strcmp(b, "x");
+        } else {
+            *rd_int = int_fmt(a);
+            *rs1_int = int_fmt(b);
+        }
     }
 }
 

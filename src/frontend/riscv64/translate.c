@@ -93,9 +93,11 @@ static void gen_goto(DisasContext *ctx, uint64_t pc, unsigned flags)
 
 /* -- Shared instruction shapes ---------------------------------------------------- */
 
+/* Operands are read in order (rs1, then rs2) so the IR reads naturally. */
 static bool gen_arith(DisasContext *ctx, arg_r *a, IrOp op)
 {
-    set_gpr(ctx, a->rd, op2(ctx, op, IR_I64, get_gpr(ctx, a->rs1), get_gpr(ctx, a->rs2)));
+    IrVal x = get_gpr(ctx, a->rs1), y = get_gpr(ctx, a->rs2);
+    set_gpr(ctx, a->rd, op2(ctx, op, IR_I64, x, y));
     return true;
 }
 
@@ -116,8 +118,8 @@ static bool gen_arith_imm(DisasContext *ctx, arg_i *a, IrOp op)
  * I64 and sign-extend (4.2). */
 static bool gen_arith_w(DisasContext *ctx, arg_r *a, IrOp op)
 {
-    IrVal v = op2(ctx, op, IR_I64, get_gpr(ctx, a->rs1), get_gpr(ctx, a->rs2));
-    set_gpr(ctx, a->rd, op1(ctx, IR_OP_sext32, IR_I64, v));
+    IrVal x = get_gpr(ctx, a->rs1), y = get_gpr(ctx, a->rs2);
+    set_gpr(ctx, a->rd, op1(ctx, IR_OP_sext32, IR_I64, op2(ctx, op, IR_I64, x, y)));
     return true;
 }
 
@@ -162,7 +164,8 @@ static bool gen_setcond(DisasContext *ctx, IrVal x, IrVal y, IrCond c, int rd)
 /* Branches (2.5.2): the taken side exit, then the fall-through. */
 static bool gen_branch(DisasContext *ctx, arg_b *a, IrCond c)
 {
-    IrVal t = ir_setcond(ctx->b, IR_I64, c, get_gpr(ctx, a->rs1), get_gpr(ctx, a->rs2));
+    IrVal x = get_gpr(ctx, a->rs1), y = get_gpr(ctx, a->rs2);
+    IrVal t = ir_setcond(ctx->b, IR_I64, c, x, y);
     ir_goto_cond(ctx->b, t, ctx->pc + (int64_t)a->imm);
     gen_goto(ctx, ctx->pc_next, 0);
     return true;
