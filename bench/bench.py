@@ -289,6 +289,8 @@ def check_output(w, size, res, native):
     if res.timed_out:
         return "timed out"
     if w.check_fn:
+        if res.status != 0:
+            return "exit status %d%s" % (res.status, (": " + first_line(res.err)) if res.err else "")
         return w.check_fn(size, res.status, res.out)
     if native is None:
         return "no native reference"
@@ -642,6 +644,8 @@ def measure_all(args, items):
         if res.status == 127 and not n:
             return key, None, "cannot run valgrind: " + first_line(res.err)
         why = check_output(w, "quick", res, native)
+        if why and "cannot reserve the guest address space" in why:
+            why += " [under valgrind a process gets ~32 GiB of address space]"
         if why:
             return key, None, why
         if n is None:
