@@ -5,7 +5,10 @@
 #define VM_ARCH_H
 
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
+
+struct TlbFill;
 
 #include "vm/cpu.h"
 #include "vm/ir.h"
@@ -34,7 +37,29 @@ typedef struct GuestArch {
     /* Own disassembler for -d in_asm where capstone has none (capstone 4 lacks
      * RISC-V): writes one instruction's text, returns its length (0 = invalid). */
     unsigned (*disas)(uint64_t pc, const uint8_t *code, size_t len, char *buf, size_t buflen);
+
+    /* -- System mode (NULL for guests that only run in user mode) -- */
+    /* Fills the TLB for va: the arch's page-table walk and permission checks
+     * (src/frontend/<arch>/). Returns 0 with *out filled, or the guest
+     * exception to raise (EXCP_ARCH_BASE + cause) with the tval in *tval. */
+    int (*tlb_fill)(CpuState *cpu, uint64_t va, MemAccess acc, unsigned mmu_idx,
+                    struct TlbFill *out, uint64_t *tval);
+    /* Enters the guest's trap handler for exception excp (as returned by an
+     * engine: EXCP_ARCH_BASE + cause, EXCP_ILLEGAL, EXCP_SYSCALL, ...). */
+    void (*do_exception)(CpuState *cpu, int excp);
+    /* Takes the highest-priority pending, enabled interrupt, if any. */
+    bool (*exec_interrupt)(CpuState *cpu);
+    /* True when a halted (WFI) vCPU has a reason to wake up. */
+    bool (*has_work)(CpuState *cpu);
 } GuestArch;
+
+/* What tlb_fill found: the physical page and the access rights. */
+typedef struct TlbFill {
+    uint64_t pa;         /* physical address of va (page offset included) */
+    unsigned page_shift; /* 12 for 4 KiB pages; superpages may give more */
+    unsigned prot;       /* TLB_PROT_READ | WRITE | EXEC for this mmu_idx */
+} TlbFill;
+enum { TLB_PROT_READ = 1, TLB_PROT_WRITE = 2, TLB_PROT_EXEC = 4 };
 
 /* Translates one block for an engine: resets b, runs the arch's translate,
  * verifies the IR (debug builds, or VM_LOG=ir=debug) and writes -d in_asm / -d ir. */

@@ -6,6 +6,7 @@
 #ifndef VM_CPU_H
 #define VM_CPU_H
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -104,7 +105,20 @@ struct CpuState {
     void *opaque;   /* owner: user-mode process or machine */
     sigjmp_buf jmp_env; /* engines' exit point for faults raised mid-block */
     volatile int in_guest; /* host SIGSEGV in the guest space is a guest fault */
+    /* System mode: halt (WFI) / wake-up, see cpu_kick and cpu_halt_wait. */
+    pthread_mutex_t halt_lock;
+    pthread_cond_t halt_cond;
+    int halted;
+    void *tlb; /* system mode: the vCPU's unified TLB (src/mem) */
 };
+
+/* Initialises the fields above that need it (locks); engines and arches own the rest. */
+void cpu_common_init(CpuState *cpu);
+/* Makes the vCPU leave guest code at the next block boundary and wakes it if
+ * it is halted. Safe from any thread and from signal handlers' callers. */
+void cpu_kick(CpuState *cpu);
+/* Sleeps until has_work(cpu) or a kick; returns at once when it already has work. */
+void cpu_halt_wait(CpuState *cpu, bool (*has_work)(CpuState *cpu));
 
 /* Leaves guest code from anywhere below an engine's exec loop (helpers, memory
  * slow paths, the host fault handler): records the exception and jumps back. */
