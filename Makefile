@@ -22,8 +22,8 @@ ALL_LDFLAGS = $(SANFLAGS) -pthread $(LDFLAGS)
 
 # -- The vm binary -------------------------------------------------------------
 
-VM_DIRS := src/core src/ir src/opt src/interp src/frontend \
-	$(addprefix src/frontend/,$(TARGETS)) src/mem src/user
+VM_DIRS := src/core src/ir src/opt src/interp src/jit src/jit/backend/x86_64 src/frontend \
+	$(addprefix src/frontend/,$(TARGETS)) src/mem src/user src/devices src/machine src/service
 VM_SRCS := $(foreach d,$(VM_DIRS),$(wildcard $(d)/*.c))
 VM_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(VM_SRCS))
 MAIN_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(wildcard src/main/*.c))

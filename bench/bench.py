@@ -137,10 +137,10 @@ def find_busybox(arch):
 
 def make_bb_data(build, size):
     """Deterministic text input for the busybox workloads: lines of
-    'word word number'. quick ~64 KiB, full ~12 MiB."""
+    'word word number'. quick ~64 KiB, medium ~1.2 MiB, full ~12 MiB."""
     d = os.path.join(build, "bench", "data")
     os.makedirs(d, exist_ok=True)
-    nlines = 3000 if size == "quick" else 600000
+    nlines = {"quick": 3000, "medium": 60000}.get(size, 600000)
     txt = os.path.join(d, "text-%s.txt" % size)
     gz = txt + ".gz"
     if not (os.path.exists(txt) and os.path.exists(gz)):
@@ -250,6 +250,13 @@ def probe_engines(args, arch, probe):
     want = set(args.engines.split(",")) if args.engines else None
     out = []
     expect = run_cmd(probe.native_argv("quick"), 60) if probe else None
+    if probe:  # a guest arch this vm build cannot load at all: one note, no rows
+        r = run_cmd([vm, "-accel", "interp"] + probe.guest_argv("quick"), 60)
+        err = first_line(r.err)
+        if r.status != 0 and re.search(r"unsupported ELF machine|does not support .* programs|"
+                                       r"unknown architecture", err):
+            notes.append("vm does not run %s programs yet (%s)" % (arch, err))
+            return [], notes
     for name, opts in ENGINES:
         if want is not None and name not in want:
             continue
@@ -392,13 +399,37 @@ def jit_stats_micro(args, arch, runners, workloads):
     return res
 
 
+def snapshot_vm(args):
+    """Copies vm to a private temp dir for a long timed run: others rebuild
+    build/vm in the shared tree, and one run must measure one binary."""
+    if args.stand_in or not os.access(args.vm, os.X_OK):
+        return None
+    d = tempfile.mkdtemp(prefix="vm-bench-")
+    dst = os.path.join(d, "vm")
+    shutil.copy2(args.vm, dst)
+    with open(dst, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:16]
+    log("bench: measuring a copy of %s (sha256 %s)" % (args.vm, digest))
+    args.vm = dst
+    return d, digest
+
+
 def cmd_run(args):
+    snap = snapshot_vm(args)
+    try:
+        return run_all(args, snap[1] if snap else None)
+    finally:
+        if snap:
+            shutil.rmtree(snap[0], ignore_errors=True)
+
+
+def run_all(args, vm_digest):
     size = args.size
     host_bb = shutil.which("busybox")
     report = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "commit": git_commit(), "size": size, "runs": args.runs,
               "host": os.uname().nodename, "cpus": os.cpu_count(),
-              "stand_in": bool(args.stand_in), "archs": {}}
+              "stand_in": bool(args.stand_in), "vm_sha256": vm_digest, "archs": {}}
     failures = []
     for arch in args.archs:
         ws = c_workloads(args.build, arch, args.names(arch))
@@ -613,7 +644,7 @@ def callgrind_count(argv, timeout):
 def gate_entries(args):
     """[(key, argv, workload, arch, native)] for the quick sizes."""
     host_bb = shutil.which("busybox")
-    items, notes = [], []
+    items, notes, avail = [], [], {}
     for arch in args.archs:
         ws = c_workloads(args.build, arch, args.names(arch))
         if not args.no_busybox:
@@ -627,12 +658,13 @@ def gate_entries(args):
         probe = next((w for w in ws if w.name == "bytecode"), ws[0] if ws else None)
         engines, enotes = probe_engines(args, arch, probe)
         notes += ["%s: %s" % (arch, n) for n in enotes]
+        avail[arch] = {e for e, _ in engines}
         for w in ws:
             native = run_cmd(w.native_argv("quick"), args.timeout)
             for ename, pre in engines:
                 items.append(("%s/%s/%s" % (arch, ename, w.name),
                               pre + w.guest_argv("quick"), w, native))
-    return items, notes
+    return items, notes, avail
 
 
 def measure_all(args, items):
@@ -660,7 +692,7 @@ def cmd_baseline(args):
     if not shutil.which("valgrind"):
         log("bench: valgrind is not installed: cannot record a baseline")
         return 1
-    items, notes = gate_entries(args)
+    items, notes, _ = gate_entries(args)
     for n in notes:
         log("bench: " + n)
     results = measure_all(args, items)
@@ -706,7 +738,7 @@ def cmd_check(args):
     else:
         log("bench-check: no %s yet: every entry is new (make bench-baseline)" %
             os.path.relpath(args.baseline, TOP))
-    items, notes = gate_entries(args)
+    items, notes, avail = gate_entries(args)
     for n in notes:
         log("bench-check: " + n)
     t0 = time.time()
@@ -742,7 +774,16 @@ def cmd_check(args):
                 lines.append(("ok", key, b, n, "%+.1f%% (re-run)" % (100 * d)))
     seen = {k for k, *_ in results}
     for key in base:
-        if key not in seen:
+        if key in seen:
+            continue
+        arch, eng = key.split("/")[:2]
+        if (arch in avail and eng not in avail[arch] and not args.stand_in
+                and not (args.engines and eng not in args.engines.split(","))):
+            # It ran when the baseline was taken: losing an arch or engine is a regression.
+            fails.append(key)
+            lines.append(("FAIL", key, base[key].get("ir"), "-",
+                          "vm no longer runs %s with %s (see the notes above)" % (arch, eng)))
+        else:  # filtered out, or an optional tool (busybox) is missing here
             lines.append(("absent", key, base[key].get("ir"), "-", "in the baseline, not measured here"))
     w = max([len(l[1]) for l in lines] + [8])
     print("bench-check: callgrind host instructions, quick sizes, threshold +%d%%%s" % (
@@ -766,7 +807,7 @@ def main():
     ap.add_argument("--archs", default=None, help="guest archs (default: TARGETS that have workloads)")
     ap.add_argument("--vm", default=None, help="vm binary (default BUILD/vm)")
     ap.add_argument("--size", default=os.environ.get("BENCH_SIZE", "full"),
-                    choices=["quick", "full"], help="workload size (run only)")
+                    choices=["quick", "medium", "full"], help="workload size (run only)")
     ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 5)))
     ap.add_argument("--workloads", default=None, help="comma-separated subset")
     ap.add_argument("--engines", default=None, help="comma-separated vm engines (interp,jit,jit-t1..)")

@@ -19,11 +19,13 @@ mirror=${VM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 tries_max=${VM_FETCH_TRIES:-4}
 
 # -- What to fetch, per arch --------------------------------------------------
-# riscv64 comes from sid (it is a release arch there); later: opensbi,
-# linux-image-riscv64 for system mode. arm64/ppc64el come from bookworm.
+# riscv64 comes from sid (it is a release arch there): busybox for user mode and
+# the initramfs, OpenSBI (fw_dynamic.bin) and the kernel for system mode.
+# "linux-kernel" is not a package name: resolve_pkg maps it to the newest
+# linux-binary-<ver>-riscv64. arm64/ppc64el come from bookworm.
 pkgs_for() {
     case "$1" in
-    riscv64) echo "busybox-static" ;;
+    riscv64) echo "busybox-static opensbi linux-kernel" ;;
     arm64) echo "busybox-static" ;;
     ppc64el) echo "busybox-static" ;;
     *) return 1 ;;
@@ -37,6 +39,45 @@ suite_for() {
 }
 
 die() { echo "fetch-images: $*" >&2; exit 1; }
+
+# resolve_pkg ARCH NAME: the real package to download for NAME (run after
+# apt-get update). Debian's linux-image-<ver>-<arch> is an empty package that
+# depends on linux-binary-<ver>-<arch>, which holds the kernel; older archives
+# ship the kernel in linux-image-<ver>-<arch> itself. The meta-package
+# linux-image-<arch> names the newest <ver>.
+resolve_pkg() {
+    case "$2" in
+    linux-kernel)
+        img=$(APT_CONFIG="$apt_dir/apt.conf" apt-cache depends "linux-image-$1" 2>/dev/null |
+              sed -n "s/^ *Depends: \(linux-image-[0-9][^ ]*-$1\)\$/\1/p" | head -1)
+        [ -n "$img" ] || return 1
+        bin=$(APT_CONFIG="$apt_dir/apt.conf" apt-cache depends "$img" 2>/dev/null |
+              sed -n "s/^ *Depends: \(linux-binary-[^ ]*\)\$/\1/p" | head -1)
+        echo "${bin:-$img}" ;;
+    *) echo "$2" ;;
+    esac
+}
+
+# post_extract ARCH NAME DIR: makes what the tests use out of an extracted package.
+# The kernel: DIR/Image, the raw Image the Linux boot protocol loads
+# (Documentation/arch/riscv/boot.rst). Debian ships it as boot/vmlinu[xz]-<ver>
+# or, in linux-binary-*, usr/lib/modules/<ver>/vmlinu[xz]; either name may be a
+# raw Image (with its EFI stub header) or gzip'd, so decompress when needed.
+post_extract() {
+    case "$2" in
+    linux-kernel)
+        k=$(ls "$3"/boot/vmlinux-* "$3"/boot/vmlinuz-* "$3"/usr/lib/modules/*/vmlinux \
+               "$3"/usr/lib/modules/*/vmlinuz 2>/dev/null | head -1)
+        [ -n "$k" ] || { echo "no kernel (boot/vmlinu[xz]-*, usr/lib/modules/*/vmlinu[xz]) in the package"; return 1; }
+        if gzip -t "$k" 2>/dev/null; then
+            gzip -dc "$k" > "$3/Image.tmp" || { echo "cannot decompress $k"; return 1; }
+        else
+            cp "$k" "$3/Image.tmp" || return 1
+        fi
+        mv "$3/Image.tmp" "$3/Image" ;;
+    esac
+    return 0
+}
 
 for tool in apt-get dpkg-deb; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool not found (needs a Debian host)"
@@ -106,18 +147,25 @@ CONF
             reason="apt-get update failed: $(grep -E '^(E|W):' "$apt_dir/update.log" | head -1)"
         else
             for p in $need; do
-                rm -f "$apt_dir/debs/${p}_"*.deb
-                if ! (cd "$apt_dir/debs" && APT_CONFIG="$apt_dir/apt.conf" \
-                        apt-get -q download "$p" >"$apt_dir/download.log" 2>&1); then
-                    reason="apt-get download $p failed: $(grep -E '^(E|W):' "$apt_dir/download.log" | head -1)"
-                    break
+                # An index mid-sync may lack the package: retried like a failed update.
+                rp=$(resolve_pkg "$arch" "$p") || { reason="cannot resolve $p in $suite/$arch"; break; }
+                # The .deb stays in $apt_dir/debs (outside git) as the download cache.
+                deb=$(ls "$apt_dir/debs/${rp}_"*.deb 2>/dev/null | head -1)
+                if [ -z "$deb" ] || ! dpkg-deb -I "$deb" >/dev/null 2>&1; then
+                    rm -f "$apt_dir/debs/${rp}_"*.deb
+                    if ! (cd "$apt_dir/debs" && APT_CONFIG="$apt_dir/apt.conf" \
+                            apt-get -q download "$rp" >"$apt_dir/download.log" 2>&1); then
+                        reason="apt-get download $rp failed: $(grep -E '^(E|W):' "$apt_dir/download.log" | head -1)"
+                        break
+                    fi
+                    deb=$(ls "$apt_dir/debs/${rp}_"*.deb 2>/dev/null | head -1)
                 fi
-                deb=$(ls "$apt_dir/debs/${p}_"*.deb 2>/dev/null | head -1)
-                [ -n "$deb" ] || { reason="no .deb for $p after download"; break; }
+                [ -n "$deb" ] || { reason="no .deb for $rp after download"; break; }
                 rm -rf "${out:?}/$p"
                 dpkg-deb -x "$deb" "$out/$p" || { reason="dpkg-deb -x $deb failed"; break; }
-                dpkg-deb -f "$deb" Version > "$out/$p.ok"
-                echo "fetch-images: $arch:$p $(cat "$out/$p.ok") -> $out/$p"
+                why=$(post_extract "$arch" "$p" "$out/$p") || { reason="$p: $why"; break; }
+                echo "$rp $(dpkg-deb -f "$deb" Version)" > "$out/$p.ok"
+                echo "fetch-images: $arch:$p ($rp $(dpkg-deb -f "$deb" Version)) -> $out/$p"
             done
         fi
         [ -z "$reason" ] && return 0

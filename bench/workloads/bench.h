@@ -12,19 +12,22 @@
 #include <string.h>
 
 /* Size: argv[1] (or $BENCH_SIZE) is "quick" (a few ms natively: CI and the
- * callgrind gate), "full" (about 1 s natively) or a plain number used as the
- * workload's own scale parameter. */
-static inline long bench_size(int argc, char **argv, long quick, long full)
+ * callgrind gate), "medium" (about 0.1 s natively: a slow engine's timings in
+ * minutes rather than hours), "full" (about 1 s natively) or a plain number
+ * used as the workload's own scale parameter. */
+static inline long bench_size(int argc, char **argv, long quick, long medium, long full)
 {
     const char *s = argc > 1 ? argv[1] : getenv("BENCH_SIZE");
     if (!s || !strcmp(s, "full"))
         return full;
     if (!strcmp(s, "quick"))
         return quick;
+    if (!strcmp(s, "medium"))
+        return medium;
     char *end;
     long n = strtol(s, &end, 0);
     if (*end || n <= 0) {
-        fprintf(stderr, "usage: %s [quick|full|N]\n", argv[0]);
+        fprintf(stderr, "usage: %s [quick|medium|full|N]\n", argv[0]);
         exit(2);
     }
     return n;

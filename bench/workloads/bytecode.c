@@ -74,7 +74,7 @@ static const Insn prog[] = {
 
 int main(int argc, char **argv)
 {
-    long n = bench_size(argc, argv, 3000, 800000);
+    long n = bench_size(argc, argv, 3000, 180000, 800000);
     int64_t r[16] = {0};
     r[1] = n;
     int64_t primes = run(prog, r);

@@ -45,7 +45,7 @@ static Op volatile ops[8] = {op_add, op_sub, op_xor, op_mul, op_rot, op_min, op_
 
 int main(int argc, char **argv)
 {
-    long n = bench_size(argc, argv, 4, 6000);
+    long n = bench_size(argc, argv, 4, 600, 6000);
     uint32_t h = 0, id = 0;
     Tree *root = build(10, &id);
     uint64_t rng = 99;

@@ -57,7 +57,7 @@ static uint32_t *table_slot(uint64_t key, int insert)
 
 int main(int argc, char **argv)
 {
-    long n = bench_size(argc, argv, 6, 17000);
+    long n = bench_size(argc, argv, 6, 1700, 17000);
     static uint8_t buf[16384];
     uint64_t rng = 42;
     for (size_t i = 0; i < sizeof(buf); i++)

@@ -130,7 +130,7 @@ static uint32_t crc32_bitwise(uint64_t *rng)
 
 int main(int argc, char **argv)
 {
-    long n = bench_size(argc, argv, 12, 14000);
+    long n = bench_size(argc, argv, 12, 1400, 14000);
     uint64_t rng = 0x1234567887654321ULL;
     uint32_t h = 0;
     for (long i = 0; i < n; i++) {

@@ -5,7 +5,7 @@
 
 int main(int argc, char **argv)
 {
-    long n = bench_size(argc, argv, 48, 3100);
+    long n = bench_size(argc, argv, 48, 980, 3100);
     const int maxit = 100;
     uint64_t total = 0;
     uint32_t h = 0;

@@ -6,7 +6,7 @@
 
 int main(int argc, char **argv)
 {
-    long lg = bench_size(argc, argv, 16, 22);
+    long lg = bench_size(argc, argv, 16, 21, 22);
     if (lg < 4 || lg > 28) {
         fprintf(stderr, "memchase: size must be 4..28 (log2 elements)\n");
         return 2;

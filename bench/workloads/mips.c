@@ -36,7 +36,7 @@ static uint64_t mips_loop(long n, uint64_t *mem)
 int main(int argc, char **argv)
 {
 #ifdef MIPS_BODY
-    long n = bench_size(argc, argv, 1000, 100000000);
+    long n = bench_size(argc, argv, 1000, 10000000, 100000000);
     static uint64_t mem[2] = {3, 0};
     uint64_t acc = mips_loop(n, mem);
     printf("mips body=%d n=%ld acc=%016llx\n", MIPS_BODY, n,

@@ -64,7 +64,7 @@ static double energy(void)
 
 int main(int argc, char **argv)
 {
-    long n = bench_size(argc, argv, 5000, 10000000);
+    long n = bench_size(argc, argv, 5000, 1000000, 10000000);
     double px = 0, py = 0, pz = 0;
     for (int i = 0; i < 5; i++) {
         px += bodies[i].vx * bodies[i].mass;

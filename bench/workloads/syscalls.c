@@ -10,7 +10,7 @@
 
 int main(int argc, char **argv)
 {
-    long n = bench_size(argc, argv, 10000, 1900000);
+    long n = bench_size(argc, argv, 10000, 190000, 1900000);
     int fds[2];
     if (pipe(fds) != 0) {
         perror("pipe");

@@ -4,6 +4,7 @@
 #ifndef VM_ENGINE_H
 #define VM_ENGINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vm/cpu.h"
@@ -21,6 +22,11 @@ typedef struct Engine {
 } Engine;
 
 extern const Engine interp_engine;
+extern const Engine jit_engine;
+
+/* Applies -jit options ("cold=100,hot=1000,adaptive=on,tiers=1,cache=64M")
+ * before the first vCPU starts. 0, or -EINVAL with one line in err. */
+int jit_configure(const char *spec, char *err, size_t errlen);
 
 const Engine *engine_by_name(const char *name);
 

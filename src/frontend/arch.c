@@ -8,10 +8,16 @@
 #ifdef CONFIG_TARGET_RISCV64
 extern const GuestArch rv_arch;
 #endif
+#ifdef CONFIG_TARGET_AARCH64
+extern const GuestArch a64_arch;
+#endif
 
 static const GuestArch *const arches[] = {
 #ifdef CONFIG_TARGET_RISCV64
     &rv_arch,
+#endif
+#ifdef CONFIG_TARGET_AARCH64
+    &a64_arch,
 #endif
     NULL,
 };

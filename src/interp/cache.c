@@ -7,6 +7,7 @@
 
 #include "interp/interp_int.h"
 #include "vm/log.h"
+#include "vm/tlb.h"
 
 #define HASH_BITS 15
 #define NBUCKETS (1u << HASH_BITS)
@@ -31,11 +32,11 @@ static inline unsigned hash_key(uint64_t pc, uint64_t flags)
 
 /* Lock-free: insertion publishes with a release store, removal leaves the
  * removed block's hnext intact and never frees while a vCPU may be here. */
-static IBlock *hash_lookup(uint64_t pc, uint64_t flags)
+static IBlock *hash_lookup(uint64_t pc, uint64_t flags, uint64_t ppc)
 {
-    IBlock *b = __atomic_load_n(&interp_cache.buckets[hash_key(pc, flags)], __ATOMIC_ACQUIRE);
+    IBlock *b = __atomic_load_n(&interp_cache.buckets[hash_key(pc, flags ^ ppc)], __ATOMIC_ACQUIRE);
     for (; b; b = __atomic_load_n(&b->hnext, __ATOMIC_ACQUIRE))
-        if (b->pc == pc && b->flags == flags) return b;
+        if (b->pc == pc && b->flags == flags && b->ppc == ppc) return b;
     return NULL;
 }
 
@@ -109,7 +110,11 @@ static void reclaim(IBlock *keep, int max_active)
 
 void interp_reclaim_if_idle(void) { reclaim(NULL, 0); }
 
-static IBlock *translate(CpuState *cpu, IVcpu *v, uint64_t pc, uint64_t flags)
+/* System mode (soft MMU): blocks are keyed by the physical address of their
+ * code too, since processes map different code at the same va. 0 in user mode. */
+static inline bool sys_mode(const CpuState *cpu) { return !cpu->guest_base && cpu->tlb; }
+
+static IBlock *translate(CpuState *cpu, IVcpu *v, uint64_t pc, uint64_t flags, uint64_t ppc)
 {
     /* Code fetch is not guest execution: a host fault here is a vm bug, not a
      * guest SIGSEGV (frontends turn unfetchable code into a raise). */
@@ -126,16 +131,34 @@ static IBlock *translate(CpuState *cpu, IVcpu *v, uint64_t pc, uint64_t flags)
      * mapping code there later invalidates it. */
     b->guest_end = pc + (v->ir.guest_size ? v->ir.guest_size : 1);
     if (b->guest_end < pc) b->guest_end = UINT64_MAX;
+    b->ppc = ppc;
+    if (sys_mode(cpu)) {
+        /* Covered code by physical address, for invalidation on stores to it.
+         * Code on two pages depends on two mappings: such a block (one
+         * straddling instruction) runs once and is retired at once. */
+        uint64_t size = v->ir.guest_size ? v->ir.guest_size : 1;
+        b->guest_start = ppc;
+        b->guest_end = ppc + size;
+        if (((pc ^ (pc + size - 1)) & ~0xfffull) != 0) {
+            b->nocache = 1;
+            pthread_mutex_lock(&interp_cache.lock);
+            b->rnext = interp_cache.retired;
+            interp_cache.retired = b;
+            interp_cache.ntranslated++;
+            pthread_mutex_unlock(&interp_cache.lock);
+            return b;
+        }
+    }
 
     pthread_mutex_lock(&interp_cache.lock);
-    IBlock *old = hash_lookup(pc, flags);
+    IBlock *old = hash_lookup(pc, flags, ppc);
     if (old) { /* another vCPU won the race */
         pthread_mutex_unlock(&interp_cache.lock);
         free(b);
         return old;
     }
     if (interp_cache.live_bytes + b->bytes > CACHE_MAX_BYTES) remove_locked(0, 0, true);
-    IBlock **head = &interp_cache.buckets[hash_key(pc, flags)];
+    IBlock **head = &interp_cache.buckets[hash_key(pc, flags ^ ppc)];
     b->hnext = *head;
     __atomic_store_n(head, b, __ATOMIC_RELEASE);
     interp_cache.live_bytes += b->bytes;
@@ -149,6 +172,9 @@ static IBlock *translate(CpuState *cpu, IVcpu *v, uint64_t pc, uint64_t flags)
 
 static IBlock *find(CpuState *cpu, IVcpu *v, uint64_t pc, uint64_t flags)
 {
+    uint64_t ppc = 0;
+    /* An unfetchable pc is the guest's instruction fault, raised here. */
+    if (sys_mode(cpu) && tlb_code_phys(cpu, pc, &ppc)) cpu_raise(cpu, cpu->exception, cpu->fault_addr);
     uint64_t g = interp_gen();
     if (v->jc_gen != g) {
         memset(v->jc, 0, sizeof(v->jc));
@@ -156,10 +182,10 @@ static IBlock *find(CpuState *cpu, IVcpu *v, uint64_t pc, uint64_t flags)
     }
     unsigned h = interp_jc_hash(pc);
     IBlock *b = v->jc[h];
-    if (b && b->pc == pc && b->flags == flags) return b;
-    b = hash_lookup(pc, flags);
-    if (!b) b = translate(cpu, v, pc, flags);
-    v->jc[h] = b;
+    if (b && b->pc == pc && b->flags == flags && b->ppc == ppc) return b;
+    b = hash_lookup(pc, flags, ppc);
+    if (!b) b = translate(cpu, v, pc, flags, ppc);
+    if (!b->nocache) v->jc[h] = b;
     return b;
 }
 
@@ -170,10 +196,15 @@ IBlock *interp_find(CpuState *cpu, IVcpu *v, uint64_t pc, uint64_t flags)
     return b;
 }
 
-IBlock *interp_link(CpuState *cpu, IVcpu *v, IExit *e, uint64_t flags)
+IBlock *interp_link(CpuState *cpu, IVcpu *v, IExit *e, const IBlock *from)
 {
     uint64_t g = interp_gen();
-    IBlock *n = find(cpu, v, e->pc, flags);
+    IBlock *n = find(cpu, v, e->pc, from->flags);
+    if (n->nocache || from->nocache ||
+        (sys_mode(cpu) && ((e->pc ^ from->pc) & ~0xfffull) != 0)) {
+        reclaim(n, 1);
+        return n;
+    }
     /* Chain only if nothing was removed since the lookup began: then n is live
      * and stays valid until the generation moves on. */
     pthread_mutex_lock(&interp_cache.lock);

@@ -11,6 +11,7 @@
 #include "vm/engine.h"
 #include "vm/fp.h"
 #include "vm/log.h"
+#include "vm/tlb.h"
 
 /* -- Integer semantics ------------------------------------------------------------
  * Each op is written once over U (unsigned), S (signed), W (width) and the
@@ -432,19 +433,20 @@ side_exit:
         tb = e->next;
         goto enter;
     }
-    tb = interp_link(cpu, v, e, tb->flags);
+    tb = interp_link(cpu, v, e, tb);
     goto enter;
 L_goto_nochain:
     cpu->pc = ip->imm;
     tb = interp_find(cpu, v, cpu->pc, tb_flags_of(cpu));
     goto enter;
 L_goto_ind: {
-    /* Flags are unchanged across a chainable exit, so the key is (pc, tb->flags). */
+    /* Flags are unchanged across a chainable exit, so the key is (pc, tb->flags).
+     * System mode (no base) needs the target's physical address: interp_find. */
     pc = A;
     cpu->pc = pc;
     IBlock *n = v->jc[interp_jc_hash(pc)];
     /* Generation first: a stale entry may point at a freed block. */
-    if (likely(v->jc_gen == interp_gen() && n && n->pc == pc && n->flags == tb->flags)) {
+    if (likely(base && v->jc_gen == interp_gen() && n && n->pc == pc && n->flags == tb->flags)) {
         tb = n;
         goto enter;
     }
@@ -468,6 +470,8 @@ static void interp_init_once(void)
 {
     interp_run(NULL, NULL);
     interp_cache_init();
+    /* System mode: stores to pages holding code drop their blocks. */
+    tlb_code_invalidate = interp_invalidate;
 }
 
 static int interp_cpu_init(CpuState *cpu)

@@ -111,6 +111,8 @@ typedef struct IExit {
 
 typedef struct IBlock {
     uint64_t pc, flags;       /* cache key */
+    uint64_t ppc;             /* cache key, system mode: physical address of pc (else 0) */
+    uint32_t nocache;         /* system mode, code on two pages: run once, never found again */
     struct IBlock *hnext;     /* hash chain */
     struct IBlock *rnext;     /* retired list */
     uint64_t guest_start, guest_end; /* guest code covered, for invalidate */
@@ -156,9 +158,10 @@ static inline uint64_t interp_gen(void) { return __atomic_load_n(&interp_cache.g
 
 /* Finds or translates the block for (pc, flags); fills the jump cache. */
 IBlock *interp_find(CpuState *cpu, IVcpu *v, uint64_t pc, uint64_t flags);
-/* Slow path of a direct exit e (of the block just run, whose flags are passed):
- * finds or translates the successor and chains it into e. */
-IBlock *interp_link(CpuState *cpu, IVcpu *v, IExit *e, uint64_t flags);
+/* Slow path of a direct exit e of block from: finds or translates the successor
+ * (under from's flags) and chains it into e. System mode chains only inside
+ * from's page, whose mapping cannot change without a NOCHAIN exit. */
+IBlock *interp_link(CpuState *cpu, IVcpu *v, IExit *e, const IBlock *from);
 void interp_cache_init(void);
 void interp_invalidate(uint64_t start, uint64_t len);
 /* Frees retired blocks when no vCPU is inside exec(). */

@@ -9,5 +9,6 @@
 const Engine *engine_by_name(const char *name)
 {
     if (!name || !strcmp(name, "interp")) return &interp_engine;
+    if (!strcmp(name, "jit")) return &jit_engine;
     return NULL;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* vm's main(): parse the command line, set up logging, pick the engine and
- * hand over to user mode (or, later, system mode). */
+ * hand over to user mode or system mode. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 #include "vm/engine.h"
 #include "vm/log.h"
 #include "vm/options.h"
+#include "vm/system.h"
 #include "vm/user.h"
 
 /* Applies VM_LOG, then -D and -d (so -d items add to what VM_LOG enabled). */
@@ -43,18 +44,21 @@ int main(int argc, char **argv)
 
     const Engine *engine = engine_by_name(opts.accel);
     if (!engine) {
-        vm_error("-accel %s is not available yet (this build has: interp)", opts.accel);
+        vm_error("-accel %s is not available yet (this build has: interp, jit)", opts.accel);
         return 1;
     }
-    /* Parsed but not implemented yet: say so rather than silently ignoring. */
     if (opts.jit) {
-        vm_error("-jit: the JIT is not available yet (this build has: interp)");
-        return 1;
+        char err[256];
+        if (jit_configure(opts.jit, err, sizeof(err)) < 0) {
+            vm_error("-jit: %s", err);
+            return 1;
+        }
     }
 
     if (opts.mode == VM_MODE_SYSTEM) {
-        vm_error("system mode (-kernel) is not implemented yet");
-        return 1;
+        r = sys_main(&opts, engine);
+        fflush(log_file);
+        return r;
     }
     if (opts.gdb_port) {
         vm_error("-g %d: the gdb stub is not implemented yet", opts.gdb_port);

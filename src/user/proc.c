@@ -27,7 +27,7 @@ static int64_t sys_clone(LxProc *p, CpuState *cpu, const uint64_t a[6])
         static bool said;
         if (!said) {
             said = true;
-            vm_warn("guest threads (clone with CLONE_VM) are not supported yet");
+            vm_error("guest threads (clone with CLONE_VM) are not supported yet");
         }
         return -ENOSYS;
     }

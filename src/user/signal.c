@@ -55,7 +55,10 @@ static void host_fault(int sig, siginfo_t *si, void *uc)
         uint64_t ga = addr - base;
         cpu->exception = sig == SIGBUS ? EXCP_BUS : EXCP_SEGV;
         cpu->fault_addr = ga;
-        cpu->fault_code = (lx_page_flags(&p->space, ga) & LX_PG_VALID) ? FAULT_ACCERR : FAULT_MAPERR;
+        if (sig == SIGBUS) /* e.g. a file mapping past EOF: keep the host's BUS_ADRERR */
+            cpu->fault_code = si->si_code;
+        else
+            cpu->fault_code = (lx_page_flags(&p->space, ga) & LX_PG_VALID) ? FAULT_ACCERR : FAULT_MAPERR;
         cpu->in_guest = 0;
         siglongjmp(cpu->jmp_env, 1);
     }

@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "user/user_int.h"
 #include "vm/log.h"
 #include "vm/user.h"
@@ -19,6 +20,9 @@ LxProc *lx_proc;
 
 static const LxArch *const lx_arches[] = {
     &lx_arch_riscv64,
+#ifdef CONFIG_TARGET_AARCH64
+    &lx_arch_aarch64,
+#endif
 };
 
 const LxArch *lx_arch_find(uint16_t elf_machine)
@@ -82,9 +86,14 @@ static void report_fault(LxProc *p, CpuState *cpu, int excp)
         lx_force_signal(p, cpu, SIGSEGV, code == FAULT_ACCERR ? SEGV_ACCERR : SEGV_MAPERR, cpu->fault_addr);
         break;
     }
-    case EXCP_BUS:
-        lx_force_signal(p, cpu, SIGBUS, BUS_ADRALN, cpu->fault_addr);
+    case EXCP_BUS: {
+        /* Engines raise EXCP_BUS for misaligned accesses; the host handler
+         * passes BUS_ADRERR through for file mappings past their end. */
+        int code = cpu->fault_code == BUS_ADRERR ? BUS_ADRERR : BUS_ADRALN;
+        cpu->fault_code = 0;
+        lx_force_signal(p, cpu, SIGBUS, code, cpu->fault_addr);
         break;
+    }
     case EXCP_BREAKPOINT:
         lx_force_signal(p, cpu, SIGTRAP, TRAP_BRKPT, cpu->pc);
         break;

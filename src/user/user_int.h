@@ -147,6 +147,7 @@ typedef struct LxArch {
 
 const LxArch *lx_arch_find(uint16_t elf_machine);
 extern const LxArch lx_arch_riscv64;
+extern const LxArch lx_arch_aarch64;
 
 /* -- Process ----------------------------------------------------------------------- */
 

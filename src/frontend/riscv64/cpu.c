@@ -7,6 +7,7 @@
 
 #include "frontend/riscv64/rv_cpu.h"
 #include "rv_internal.h"
+#include "rv_priv.h"
 
 #define EM_RISCV 243
 
@@ -57,6 +58,15 @@ static void rv_dump_regs(CpuState *cpu, FILE *f)
                 i % 4 == 3 ? "\n" : " ");
     fprintf(f, "fcsr     %08x (frm %u fflags %02x)\n",
             (cpu->fp.flags & 0x1f) | (cpu->fp.rm & 7) << 5, cpu->fp.rm & 7, cpu->fp.flags & 0x1f);
+    if (!rv->sys) return;
+    fprintf(f, "priv     %u  mstatus %016" PRIx64 " mip %016" PRIx64 " mie %016" PRIx64 "\n",
+            rv->priv, rv->mstatus, rv_get_mip(rv), rv->mie);
+    fprintf(f, "mepc     %016" PRIx64 " mcause %016" PRIx64 " mtval %016" PRIx64 " mtvec %016" PRIx64 "\n",
+            rv->mepc, rv->mcause, rv->mtval, rv->mtvec);
+    fprintf(f, "sepc     %016" PRIx64 " scause %016" PRIx64 " stval %016" PRIx64 " stvec %016" PRIx64 "\n",
+            rv->sepc, rv->scause, rv->stval, rv->stvec);
+    fprintf(f, "satp     %016" PRIx64 " medeleg %016" PRIx64 " mideleg %016" PRIx64 "\n",
+            rv->satp, rv->medeleg, rv->mideleg);
 }
 
 const GuestArch rv_arch = {
@@ -74,4 +84,8 @@ const GuestArch rv_arch = {
     .translate = rv_translate,
     .dump_regs = rv_dump_regs,
     .disas = rv_disas,
+    .tlb_fill = rv_tlb_fill,
+    .do_exception = rv_do_exception,
+    .exec_interrupt = rv_exec_interrupt,
+    .has_work = rv_has_work,
 };

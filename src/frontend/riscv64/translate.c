@@ -13,6 +13,7 @@
 #include "vm/log.h"
 
 #include "rv_internal.h"
+#include "rv_priv.h"
 
 /* Longest block, in guest instructions. */
 #define RV_MAX_BLOCK_INSNS 64
@@ -26,6 +27,11 @@ typedef struct DisasContext {
     unsigned len;
     unsigned frm;     /* frm from tb_flags: resolves rm = DYN at translate time */
     bool end;         /* the instruction emitted the block's exit */
+    /* System mode (from tb_flags): privilege, memop MMU index bits, FS state. */
+    bool sys;
+    unsigned priv;
+    unsigned mo_idx;  /* IR_MO_IDX bits ORed into every data access */
+    bool fs_off, fs_dirty;
     /* Unboxed views of FP registers, valid while the slot still holds `raw`. */
     struct { IrVal raw, bits32, f32, f64; } fc[32];
 } DisasContext;
@@ -182,7 +188,7 @@ static IrVal gen_addr(DisasContext *ctx, int rs1, int imm)
 static bool gen_load(DisasContext *ctx, arg_i *a, unsigned memop)
 {
     IrVal addr = gen_addr(ctx, a->rs1, a->imm);
-    IrVal v = ir_ld(ctx->b, IR_I64, addr, memop);
+    IrVal v = ir_ld(ctx->b, IR_I64, addr, memop | ctx->mo_idx);
     set_gpr(ctx, a->rd, v);
     return true;
 }
@@ -190,7 +196,7 @@ static bool gen_load(DisasContext *ctx, arg_i *a, unsigned memop)
 static bool gen_store(DisasContext *ctx, arg_s *a, unsigned memop)
 {
     IrVal addr = gen_addr(ctx, a->rs1, a->imm);
-    ir_st(ctx->b, addr, get_gpr(ctx, a->rs2), memop);
+    ir_st(ctx->b, addr, get_gpr(ctx, a->rs2), memop | ctx->mo_idx);
     return true;
 }
 
@@ -354,6 +360,20 @@ static const IrHelper rv_helper_csrw_rm = {
     IR_HELPER_READS_REGS | IR_HELPER_WRITES_REGS | IR_HELPER_ENDS_BLOCK,
 };
 
+/* -- System-mode helpers (priv.c) --------------------------------------------------- */
+
+#define RV_SYS_HELPER_FLAGS (IR_HELPER_READS_REGS | IR_HELPER_WRITES_REGS | IR_HELPER_MAY_RAISE)
+static const IrHelper rv_helper_csr_h = {"rv_csr", (void *)rv_helper_csr, 3, IR_I64, RV_SYS_HELPER_FLAGS};
+static const IrHelper rv_helper_mret_h = {
+    "rv_mret", (void *)rv_helper_mret, 1, IR_I64, RV_SYS_HELPER_FLAGS | IR_HELPER_ENDS_BLOCK};
+static const IrHelper rv_helper_sret_h = {
+    "rv_sret", (void *)rv_helper_sret, 1, IR_I64, RV_SYS_HELPER_FLAGS | IR_HELPER_ENDS_BLOCK};
+static const IrHelper rv_helper_wfi_h = {"rv_wfi", (void *)rv_helper_wfi, 2, IR_VOID, RV_SYS_HELPER_FLAGS};
+static const IrHelper rv_helper_sfence_h = {
+    "rv_sfence_vma", (void *)rv_helper_sfence_vma, 3, IR_VOID, RV_SYS_HELPER_FLAGS | IR_HELPER_ENDS_BLOCK};
+static const IrHelper rv_helper_fs_dirty_h = {
+    "rv_fs_dirty", (void *)rv_helper_fs_dirty, 0, IR_VOID, IR_HELPER_READS_REGS | IR_HELPER_WRITES_REGS};
+
 /* -- Instructions ------------------------------------------------------------------- */
 
 #include "trans_rvi.c.inc"
@@ -368,18 +388,67 @@ static const IrHelper rv_helper_csrw_rm = {
 
 uint64_t rv_tb_flags(CpuState *cpu)
 {
+    RvCpu *rv = rv_cpu(cpu);
     /* User mode: only the dynamic rounding mode changes what we emit. */
-    return cpu->fp.rm & 7;
+    if (!rv->sys) return cpu->fp.rm & 7;
+    /* System mode: the privilege (CSR rules, ecall cause), the data MMU index
+     * (MPRV/MPP, SUM, MXR) every memop carries, and FS (illegal FP when Off,
+     * no Dirty marking once Dirty). */
+    unsigned fs = (unsigned)((rv->mstatus & MSTATUS_FS) >> MSTATUS_FS_SHIFT);
+    return (cpu->fp.rm & 7) | RV_TB_SYS | (uint64_t)rv->priv << RV_TB_PRIV_SHIFT |
+           (uint64_t)rv_data_idx(rv) << RV_TB_DIDX_SHIFT | (fs == FS_OFF ? RV_TB_FS_OFF : 0) |
+           (fs == FS_DIRTY ? RV_TB_FS_DIRTY : 0);
+}
+
+/* FP opcodes (unprivileged spec, chapter 34 and table 26.x for RVC): LOAD-FP,
+ * STORE-FP, the fused multiply-adds, OP-FP; c.fld/c.fsd/c.fldsp/c.fsdsp. */
+static bool is_fp_insn(uint32_t insn, unsigned len)
+{
+    if (len == 2) {
+        unsigned q = insn & 3, f3 = (insn >> 13) & 7;
+        return (q == 0 || q == 2) && (f3 == 1 || f3 == 5);
+    }
+    switch (insn & 0x7f) {
+    case 0x07: case 0x27: case 0x43: case 0x47: case 0x4b: case 0x4f: case 0x53:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Maps a recorded fetch failure to the RISC-V cause (the soft MMU reports
+ * unbacked code as EXCP_SEGV). */
+static unsigned fetch_excp(CpuState *cpu)
+{
+    int e = cpu->exception;
+    if (e == EXCP_BUS) return EXCP_ARCH_BASE + RV_EXC_INSN_MISALIGNED;
+    if (e >= EXCP_ARCH_BASE) return (unsigned)e;
+    return EXCP_ARCH_BASE + RV_EXC_INSN_ACCESS;
 }
 
 void rv_translate(CpuState *cpu, IrBlock *b, uint64_t pc)
 {
     DisasContext ctx = {.cpu = cpu, .b = b, .frm = (unsigned)(b->flags & 7)};
+    if (b->flags & RV_TB_SYS) {
+        ctx.sys = true;
+        ctx.priv = (unsigned)(b->flags >> RV_TB_PRIV_SHIFT) & 3;
+        ctx.mo_idx = (unsigned)((b->flags >> RV_TB_DIDX_SHIFT) & 0xf) << IR_MO_IDX_SHIFT;
+        ctx.fs_off = b->flags & RV_TB_FS_OFF;
+        ctx.fs_dirty = b->flags & RV_TB_FS_DIRTY;
+    }
+    const uint64_t page = pc & ~0xfffull;
 
     for (unsigned n = 0;; n++) {
         uint8_t buf[4];
         ctx.pc = pc;
         ctx.end = false;
+        /* System mode: a block stays inside one virtual page (blocks are found
+         * by the physical address of their first byte); an instruction that
+         * straddles two pages only ever starts a block. */
+        if (ctx.sys && n > 0 && (pc & ~0xfffull) != page) {
+            ir_goto(b, pc, 0);
+            return;
+        }
         /* Fetch the first parcel, then the second: a 32-bit instruction may
          * straddle into an unmapped page (1.5). */
         int err = cpu->mem->fetch(cpu, pc, buf, 2);
@@ -388,15 +457,21 @@ void rv_translate(CpuState *cpu, IrBlock *b, uint64_t pc)
         if (!err && (buf[0] & 3) == 3) {
             len = 4;
             bad = pc + 2;
+            if (ctx.sys && n > 0 && ((pc + 2) & ~0xfffull) != page) {
+                ir_goto(b, pc, 0);
+                return;
+            }
             err = cpu->mem->fetch(cpu, pc + 2, buf + 2, 2);
         }
         if (err) {
             if (n == 0) {
-                /* Nothing to run: fault at the first address that failed. */
+                /* Nothing to run: fault at the first address that failed
+                 * (system mode: the cause the soft MMU recorded, 3.1.16). */
                 ir_insn_start(b, pc, len);
                 b->guest_size = len;
                 b->guest_insns = 1;
-                ir_raise(b, EXCP_SEGV, ir_i64(b, bad));
+                if (ctx.sys) ir_raise(b, fetch_excp(cpu), ir_i64(b, cpu->fault_addr));
+                else ir_raise(b, EXCP_SEGV, ir_i64(b, bad));
             } else {
                 ir_goto(b, pc, 0);
             }
@@ -410,7 +485,14 @@ void rv_translate(CpuState *cpu, IrBlock *b, uint64_t pc)
         ir_insn_start(b, pc, len);
         b->guest_size += len;
         b->guest_insns++;
-        bool ok = len == 4 ? decode_insn32(&ctx, ctx.insn) : decode_insn16(&ctx, (uint16_t)ctx.insn);
+        bool ok;
+        if (ctx.sys && is_fp_insn(ctx.insn, len) && ctx.fs_off) {
+            ok = false; /* mstatus.FS = Off: every FP instruction is illegal (3.1.6.6) */
+        } else {
+            if (ctx.sys && !ctx.fs_dirty && is_fp_insn(ctx.insn, len))
+                ir_call(b, &rv_helper_fs_dirty_h, IR_NONE, IR_NONE, IR_NONE, IR_NONE);
+            ok = len == 4 ? decode_insn32(&ctx, ctx.insn) : decode_insn16(&ctx, (uint16_t)ctx.insn);
+        }
         if (!ok) gen_illegal(&ctx);
         if (ctx.end) return;
         pc = ctx.pc_next;

@@ -1,0 +1,103 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Builds the test initramfs (a gzip'd newc cpio) from Debian's busybox-static:
+#   scripts/mkinitrd.sh BUSYBOX OUT.cpio.gz
+# /init mounts proc/sys/devtmpfs, prints "vm-initramfs: boot ok", then runs the
+# kernel command line's vm.test=NAME script from /tests (or the shell commands in
+# vm.cmd=..., with '~' for spaces) and powers off; without either it starts a
+# shell on the console. Rebuilt only when BUSYBOX or this script is newer.
+set -eu
+
+bb=${1:?usage: mkinitrd.sh BUSYBOX OUT.cpio.gz}
+out=${2:?usage: mkinitrd.sh BUSYBOX OUT.cpio.gz}
+[ -x "$bb" ] || { echo "mkinitrd: $bb: no busybox binary" >&2; exit 1; }
+command -v cpio >/dev/null 2>&1 || { echo "mkinitrd: cpio not found" >&2; exit 1; }
+if [ -f "$out" ] && [ "$out" -nt "$bb" ] && [ "$out" -nt "$0" ]; then exit 0; fi
+
+root=$(mktemp -d "${TMPDIR:-/tmp}/vm-initrd.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root/bin" "$root/sbin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" \
+    "$root/mnt" "$root/etc" "$root/tests" "$root/usr/bin" "$root/usr/sbin" "$root/root"
+cp "$bb" "$root/bin/busybox"
+chmod 755 "$root/bin/busybox"
+# The applets as symlinks (the host cannot run a riscv64 busybox --list): the
+# ones /init and the tests use, plus a usable interactive set.
+for a in sh ash cat echo ls mount umount mkdir rm cp mv ln dd sync sleep poweroff reboot \
+        halt uname dmesg grep sed head tail wc od hexdump cmp md5sum sha256sum seq tr cut \
+        ifconfig ip route udhcpc nc httpd wget ping ps kill top free df du mknod mkfs.ext2 \
+        mke2fs fsck vi less more date hostname env printf test true false stty clear find \
+        xargs tee touch chmod chown id whoami uptime watch nproc setsid cttyhack getty \
+        mdev switch_root insmod modprobe lsmod blockdev sort uniq awk basename dirname \
+        readlink realpath which yes time timeout base64 gunzip gzip zcat tar cpio fdisk; do
+    ln -s /bin/busybox "$root/bin/$a"
+done
+echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
+echo "root:x:0:" > "$root/etc/group"
+
+cat > "$root/init" <<'INIT'
+#!/bin/sh
+# vm test initramfs: see scripts/mkinitrd.sh.
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null || mknod /dev/console c 5 1
+mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null
+hostname vm
+echo "vm-initramfs: boot ok ($(uname -m), $(nproc) cpus)"
+test=""; cmd=""
+for a in $(cat /proc/cmdline); do
+    case "$a" in
+    vm.test=*) test=${a#vm.test=} ;;
+    vm.cmd=*) cmd=$(echo "${a#vm.cmd=}" | tr '~' ' ') ;;
+    esac
+done
+if [ -n "$test" ] || [ -n "$cmd" ]; then
+    if [ -n "$test" ]; then sh "/tests/$test.sh"; else sh -c "$cmd"; fi
+    echo "vm-initramfs: test exit $?"
+    sync
+    poweroff -f
+fi
+echo "vm-initramfs: type 'poweroff -f' to stop the machine (or Ctrl-A x)"
+exec setsid cttyhack sh -l
+INIT
+chmod 755 "$root/init"
+
+# Scripts the integration tests select with vm.test=NAME.
+cat > "$root/tests/smp.sh" <<'T'
+echo "vm-test: cpus $(grep -c ^processor /proc/cpuinfo)"
+T
+# vm.test=blkw writes a pattern to the first disk, blkr reads it back.
+cat > "$root/tests/blkw.sh" <<'T'
+[ -b /dev/vda ] || { echo "vm-test: no /dev/vda"; exit 1; }
+mkfs.ext2 -q /dev/vda >/dev/null 2>&1 || mke2fs /dev/vda >/dev/null
+mount -t ext2 /dev/vda /mnt || exit 1
+seq 1 20000 > /mnt/pattern
+md5sum /mnt/pattern | cut -d' ' -f1 > /mnt/pattern.md5
+echo "vm-test: wrote $(cat /mnt/pattern.md5)"
+umount /mnt
+T
+cat > "$root/tests/blkr.sh" <<'T'
+mount -t ext2 /dev/vda /mnt || exit 1
+echo "vm-test: read $(md5sum /mnt/pattern | cut -d' ' -f1) expect $(cat /mnt/pattern.md5)"
+umount /mnt
+T
+cat > "$root/tests/blkro.sh" <<'T'
+mount -t ext2 -o ro /dev/vda /mnt || exit 1
+echo "vm-test: ro read $(md5sum /mnt/pattern | cut -d' ' -f1)"
+if echo x > /mnt/x 2>/dev/null; then echo "vm-test: ro write succeeded"; else echo "vm-test: ro write refused"; fi
+dd if=/dev/zero of=/dev/vda bs=512 count=1 conv=fsync 2>/dev/null && echo "vm-test: raw write succeeded" || echo "vm-test: raw write refused"
+umount /mnt
+T
+# vm.test=net: slirp's default network (10.0.2.0/24), then serve a file on 8080.
+cat > "$root/tests/net.sh" <<'T'
+ifconfig lo 127.0.0.1 up
+ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up || { echo "vm-test: no eth0"; exit 1; }
+route add default gw 10.0.2.2
+mkdir -p /www && seq 1 5000 > /www/data.txt
+echo "vm-test: net up $(md5sum /www/data.txt | cut -d' ' -f1)"
+httpd -f -p 8080 -h /www &
+sleep 60
+T
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 > "$out.tmp"
+mv "$out.tmp" "$out"
+echo "mkinitrd: $out ($(wc -c < "$out") bytes)"

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/* AArch64 translation to IR: the block loop, the shared emission helpers the
+ * trans_*.c.inc files use, and the generated decoder (build/gen). */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "frontend/aarch64/a64_cpu.h"
+#include "vm/ir.h"
+#include "vm/log.h"
+
+#include "a64_internal.h"
+
+/* Longest block, in guest instructions. */
+#define A64_MAX_BLOCK_INSNS 64
+
+typedef struct DisasContext {
+    uint32_t insn; /* first: the decoder's !function helpers read it */
+    CpuState *cpu;
+    IrBlock *b;
+    uint64_t pc;      /* this instruction */
+    uint64_t pc_next; /* the following one */
+    bool end;         /* the instruction emitted the block's exit */
+    /* NZCV were last set by a subtraction a - b of type cmp_t in this block:
+     * conditions become one setcond on the operands (dead flags then vanish). */
+    bool cmp_valid;
+    IrType cmp_t;
+    IrVal cmp_a, cmp_b;
+} DisasContext;
+
+#include "a64_decode.h"
+#include "aarch64-decode.inc"
+
+/* -- Small emitters ------------------------------------------------------------- */
+
+static IrVal cst(DisasContext *ctx, uint64_t v) { return ir_i64(ctx->b, v); }
+static IrVal cstw(DisasContext *ctx, IrType t, uint64_t v) { return ir_const(ctx->b, t, v); }
+
+static IrVal op1(DisasContext *ctx, IrOp op, IrType t, IrVal a) { return ir_op1(ctx->b, op, t, a); }
+static IrVal op2(DisasContext *ctx, IrOp op, IrType t, IrVal a, IrVal c)
+{
+    return ir_op2(ctx->b, op, t, a, c);
+}
+
+/* A 0/1 condition value of any operand type, as I64 (flag slots are I64). */
+static IrVal cond64(DisasContext *ctx, IrOp op, IrType t, IrVal a, IrVal c, uint64_t imm)
+{
+    return ir_opx(ctx->b, op, t, IR_I64, a, c, IR_NONE, imm, 0);
+}
+
+static IrVal setc(DisasContext *ctx, IrType t, IrCond c, IrVal a, IrVal d)
+{
+    return cond64(ctx, IR_OP_setcond, t, a, d, c);
+}
+
+/* -- Integer registers (register 31 is XZR or SP depending on the operand) ---- */
+
+static IrVal get_x(DisasContext *ctx, int r)
+{
+    return r == 31 ? cst(ctx, 0) : ir_get(ctx->b, A64_SLOT_X0 + r);
+}
+
+static IrVal get_xsp(DisasContext *ctx, int r)
+{
+    return ir_get(ctx->b, r == 31 ? A64_SLOT_SP : A64_SLOT_X0 + r);
+}
+
+static void set_x(DisasContext *ctx, int r, IrVal v)
+{
+    if (r != 31) ir_set(ctx->b, A64_SLOT_X0 + r, v);
+}
+
+static void set_xsp(DisasContext *ctx, int r, IrVal v)
+{
+    ir_set(ctx->b, r == 31 ? A64_SLOT_SP : A64_SLOT_X0 + r, v);
+}
+
+static IrType wtype(int sf) { return sf ? IR_I64 : IR_I32; }
+
+/* The operand in its operation width: W registers are the low 32 bits. */
+static IrVal to_w(DisasContext *ctx, int sf, IrVal v64)
+{
+    return sf ? v64 : op1(ctx, IR_OP_trunc, IR_I32, v64);
+}
+
+static IrVal from_w(DisasContext *ctx, int sf, IrVal v)
+{
+    return sf ? v : ir_op1(ctx->b, IR_OP_extu, IR_I64, v);
+}
+
+static IrVal get_r(DisasContext *ctx, int sf, int r) { return to_w(ctx, sf, get_x(ctx, r)); }
+static IrVal get_rsp(DisasContext *ctx, int sf, int r) { return to_w(ctx, sf, get_xsp(ctx, r)); }
+/* Writes to a W register zero the upper half (B1.2.1). */
+static void set_r(DisasContext *ctx, int sf, int r, IrVal v) { set_x(ctx, r, from_w(ctx, sf, v)); }
+static void set_rsp(DisasContext *ctx, int sf, int r, IrVal v) { set_xsp(ctx, r, from_w(ctx, sf, v)); }
+
+/* -- Flags ------------------------------------------------------------------------ */
+
+static void set_flag(DisasContext *ctx, unsigned slot, IrVal v)
+{
+    ir_set(ctx->b, slot, v);
+    ctx->cmp_valid = false;
+}
+
+static void set_nz(DisasContext *ctx, IrType t, IrVal r)
+{
+    set_flag(ctx, A64_SLOT_NF, setc(ctx, t, IR_COND_LT, r, cstw(ctx, t, 0)));
+    set_flag(ctx, A64_SLOT_ZF, setc(ctx, t, IR_COND_EQ, r, cstw(ctx, t, 0)));
+}
+
+/* AddWithCarry (ARM ARM J1, shared/functions/integer/AddWithCarry) for x + y
+ * (sub: x - y = x + ~y + 1, whose carry is "no borrow"). */
+static void set_flags_addsub(DisasContext *ctx, IrType t, IrVal r, IrVal x, IrVal y, bool sub)
+{
+    set_nz(ctx, t, r);
+    if (sub) {
+        set_flag(ctx, A64_SLOT_CF, setc(ctx, t, IR_COND_GEU, x, y));
+        set_flag(ctx, A64_SLOT_VF, cond64(ctx, IR_OP_ovf_sub, t, x, y, 0));
+        ctx->cmp_valid = true;
+        ctx->cmp_t = t;
+        ctx->cmp_a = x;
+        ctx->cmp_b = y;
+    } else {
+        set_flag(ctx, A64_SLOT_CF, cond64(ctx, IR_OP_carry_add, t, x, y, 0));
+        set_flag(ctx, A64_SLOT_VF, cond64(ctx, IR_OP_ovf_add, t, x, y, 0));
+    }
+}
+
+/* ConditionHolds (J1 shared/functions/system/ConditionHolds): an I64 0/1. */
+static IrVal gen_cond(DisasContext *ctx, int cond)
+{
+    IrBlock *b = ctx->b;
+    bool inv = (cond & 1) && cond != 15;
+    if (ctx->cmp_valid) {
+        static const int8_t map[8] = {IR_COND_EQ, IR_COND_GEU, -1, -1,
+                                      IR_COND_GTU, IR_COND_GE, IR_COND_GT, -1};
+        static const int8_t imap[8] = {IR_COND_NE, IR_COND_LTU, -1, -1,
+                                       IR_COND_LEU, IR_COND_LT, IR_COND_LE, -1};
+        int c = inv ? imap[cond >> 1] : map[cond >> 1];
+        if (c >= 0) return setc(ctx, ctx->cmp_t, (IrCond)c, ctx->cmp_a, ctx->cmp_b);
+    }
+    IrVal v;
+    switch (cond >> 1) {
+    case 0: v = ir_get(b, A64_SLOT_ZF); break;
+    case 1: v = ir_get(b, A64_SLOT_CF); break;
+    case 2: v = ir_get(b, A64_SLOT_NF); break;
+    case 3: v = ir_get(b, A64_SLOT_VF); break;
+    case 4: v = op2(ctx, IR_OP_andn, IR_I64, ir_get(b, A64_SLOT_CF), ir_get(b, A64_SLOT_ZF)); break;
+    case 5: v = setc(ctx, IR_I64, IR_COND_EQ, ir_get(b, A64_SLOT_NF), ir_get(b, A64_SLOT_VF)); break;
+    case 6: {
+        IrVal ge = setc(ctx, IR_I64, IR_COND_EQ, ir_get(b, A64_SLOT_NF), ir_get(b, A64_SLOT_VF));
+        v = op2(ctx, IR_OP_andn, IR_I64, ge, ir_get(b, A64_SLOT_ZF));
+        break;
+    }
+    default: return cst(ctx, 1); /* AL, NV */
+    }
+    return inv ? op2(ctx, IR_OP_xor, IR_I64, v, cst(ctx, 1)) : v;
+}
+
+/* -- Exits ---------------------------------------------------------------------- */
+
+static void gen_raise(DisasContext *ctx, unsigned excp, IrVal tval)
+{
+    ir_raise(ctx->b, excp, tval);
+    ctx->end = true;
+}
+
+static void gen_illegal(DisasContext *ctx)
+{
+    gen_raise(ctx, EXCP_ILLEGAL, cst(ctx, ctx->insn));
+}
+
+static void gen_goto(DisasContext *ctx, uint64_t pc, unsigned flags)
+{
+    ir_goto(ctx->b, pc, flags);
+    ctx->end = true;
+}
+
+/* -- Vector registers -------------------------------------------------------------- */
+
+static IrVal get_v(DisasContext *ctx, int r) { return ir_get(ctx->b, A64_SLOT_V0 + r); }
+static void set_v(DisasContext *ctx, int r, IrVal v) { ir_set(ctx->b, A64_SLOT_V0 + r, v); }
+static IrVal vzero(DisasContext *ctx) { return ir_const_v128(ctx->b, 0, 0); }
+
+/* 64-bit vector results clear bits 127:64 (Vd<127:64> = 0 for Q = 0). */
+static IrVal v_clear_hi(DisasContext *ctx, IrVal v)
+{
+    return ir_op2(ctx->b, IR_OP_vand, IR_V128, v, ir_const_v128(ctx->b, ~0ull, 0));
+}
+
+static void set_vq(DisasContext *ctx, int q, int r, IrVal v)
+{
+    set_v(ctx, r, q ? v : v_clear_hi(ctx, v));
+}
+
+/* Low 64 bits of V[r] as I64. */
+static IrVal get_vlo(DisasContext *ctx, int r)
+{
+    return ir_opx(ctx->b, IR_OP_vextract, IR_V128, IR_I64, get_v(ctx, r), IR_NONE, IR_NONE, 3, 0);
+}
+
+static IrVal get_vhi(DisasContext *ctx, int r)
+{
+    return ir_opx(ctx->b, IR_OP_vextract, IR_V128, IR_I64, get_v(ctx, r), IR_NONE, IR_NONE, 3, 1);
+}
+
+/* Scalar writes (B, H, S, D) zero the rest of the vector register. */
+static void set_vlo(DisasContext *ctx, int r, IrVal v64)
+{
+    set_v(ctx, r, ir_opx(ctx->b, IR_OP_vinsert, IR_V128, IR_V128, vzero(ctx), v64, IR_NONE, 3, 0));
+}
+
+/* -- Helpers the translation calls ------------------------------------------------ */
+
+static uint64_t helper_clrex(CpuState *cpu)
+{
+    cpu->res_valid = 0;
+    return 0;
+}
+
+static uint64_t helper_mrs(CpuState *cpu, uint64_t reg)
+{
+    switch (reg) {
+    case 0xda20: return a64_get_fpcr(cpu);
+    case 0xda21: return a64_get_fpsr(cpu);
+    case 0xdf02: /* CNTVCT_EL0 */
+    case 0xdf01: /* CNTPCT_EL0 */
+        return a64_host_ns() - a64_cpu(cpu)->cnt_base;
+    default: return 0;
+    }
+}
+
+static uint64_t helper_msr(CpuState *cpu, uint64_t reg, uint64_t v)
+{
+    if (reg == 0xda20) a64_set_fpcr(cpu, (uint32_t)v);
+    else if (reg == 0xda21) a64_set_fpsr(cpu, (uint32_t)v);
+    return 0;
+}
+
+static const IrHelper a64_helper_clrex = {"a64_clrex", (void *)helper_clrex, 0, IR_VOID,
+                                          IR_HELPER_WRITES_REGS};
+static const IrHelper a64_helper_mrs = {"a64_mrs", (void *)helper_mrs, 1, IR_I64,
+                                        IR_HELPER_READS_REGS};
+static const IrHelper a64_helper_msr = {"a64_msr", (void *)helper_msr, 2, IR_VOID,
+                                        IR_HELPER_READS_REGS | IR_HELPER_WRITES_REGS};
+
+/* -- Instructions ------------------------------------------------------------------- */
+
+#include "trans_int.c.inc"
+#include "trans_branch.c.inc"
+#include "trans_mem.c.inc"
+#include "trans_fp.c.inc"
+#include "trans_simd.c.inc"
+
+/* -- The block loop ---------------------------------------------------------------- */
+
+uint64_t a64_tb_flags(CpuState *cpu)
+{
+    /* FP ops use the dynamic rounding mode and FpCtl.mode at run time. */
+    (void)cpu;
+    return 0;
+}
+
+void a64_translate(CpuState *cpu, IrBlock *b, uint64_t pc)
+{
+    DisasContext ctx = {.cpu = cpu, .b = b};
+
+    for (unsigned n = 0;; n++) {
+        uint8_t buf[4];
+        ctx.pc = pc;
+        ctx.end = false;
+        /* A64 instructions are 4-byte aligned (misaligned pc: PC alignment fault). */
+        int err = (pc & 3) ? -1 : cpu->mem->fetch(cpu, pc, buf, 4);
+        if (err) {
+            if (n == 0) {
+                ir_insn_start(b, pc, 4);
+                b->guest_size = 4;
+                b->guest_insns = 1;
+                ir_raise(b, (pc & 3) ? EXCP_BUS : EXCP_SEGV, ir_i64(b, pc));
+            } else {
+                ir_goto(b, pc, 0);
+            }
+            return;
+        }
+        ctx.pc_next = pc + 4;
+        ctx.insn = (uint32_t)buf[0] | (uint32_t)buf[1] << 8 | (uint32_t)buf[2] << 16 |
+                   (uint32_t)buf[3] << 24;
+        ir_insn_start(b, pc, 4);
+        b->guest_size += 4;
+        b->guest_insns++;
+        if (!decode_a64(&ctx, ctx.insn)) {
+            if (logd_enabled(LOGD_UNIMP))
+                log_write(LOG_FRONTEND, LOG_INFO, "undecoded instruction 0x%08x at pc 0x%" PRIx64,
+                          ctx.insn, ctx.pc);
+            gen_illegal(&ctx);
+        }
+        if (ctx.end) return;
+        pc = ctx.pc_next;
+        if (n + 1 >= A64_MAX_BLOCK_INSNS) {
+            ir_goto(b, pc, 0);
+            return;
+        }
+    }
+}

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/* RISC-V address translation for the unified TLB (privileged spec 1.12, 4.3-4.6):
+ * the Sv39/Sv48/Sv57 walker with superpages, U/SUM/MXR rules, reserved-bit
+ * checks, hardware A/D updates, and PMP (3.7) on the walk and the final address. */
+#include "frontend/riscv64/rv_priv.h"
+#include "vm/tlb.h"
+
+#define PTE_V (1ull << 0)
+#define PTE_R (1ull << 1)
+#define PTE_W (1ull << 2)
+#define PTE_X (1ull << 3)
+#define PTE_U (1ull << 4)
+#define PTE_G (1ull << 5)
+#define PTE_A (1ull << 6)
+#define PTE_D (1ull << 7)
+#define PTE_PPN_SHIFT 10
+#define PTE_PPN_MASK ((1ull << 44) - 1)
+/* Bits 63:54: N (Svnapot), PBMT (Svpbmt) and reserved. None is implemented, so
+ * a leaf or pointer with any of them set is a page fault (4.4.1). */
+#define PTE_RESERVED (0x3ffull << 54)
+
+#define PMP_R 1u
+#define PMP_W 2u
+#define PMP_X 4u
+#define PMP_A_SHIFT 3
+#define PMP_L 0x80u
+enum { PMP_OFF = 0, PMP_TOR = 1, PMP_NA4 = 2, PMP_NAPOT = 3 };
+
+/* -- PMP (3.7) ---------------------------------------------------------------------------- */
+
+static unsigned pmp_a(const RvCpu *rv, unsigned i)
+{
+    return (rv->pmpcfg[i] >> PMP_A_SHIFT) & 3;
+}
+
+/* [lo, hi] (inclusive) matched by entry i; false when the entry is off or empty. */
+static bool pmp_range(const RvCpu *rv, unsigned i, uint64_t *lo, uint64_t *hi)
+{
+    uint64_t a = rv->pmpaddr[i];
+    switch (pmp_a(rv, i)) {
+    case PMP_TOR: {
+        uint64_t base = i ? rv->pmpaddr[i - 1] << 2 : 0, top = a << 2;
+        if (base >= top) return false;
+        *lo = base;
+        *hi = top - 1;
+        return true;
+    }
+    case PMP_NA4:
+        *lo = a << 2;
+        *hi = *lo + 3;
+        return true;
+    case PMP_NAPOT: {
+        unsigned t = (unsigned)__builtin_ctzll(~a); /* trailing ones: size 2^(t+3) */
+        if (t >= 54) {
+            *lo = 0;
+            *hi = UINT64_MAX;
+            return true;
+        }
+        *lo = (a & ~((1ull << t) - 1)) << 2;
+        *hi = *lo + (8ull << t) - 1;
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+int rv_pmp_prot(const RvCpu *rv, uint64_t addr, uint64_t size, unsigned priv)
+{
+    uint64_t last = addr + size - 1;
+    bool any = false;
+    for (unsigned i = 0; i < RV_PMP_COUNT; i++) {
+        uint64_t lo, hi;
+        if (!pmp_range(rv, i, &lo, &hi)) {
+            any |= pmp_a(rv, i) != PMP_OFF;
+            continue;
+        }
+        any = true;
+        if (last < lo || addr > hi) continue;
+        /* The lowest-numbered match decides, and must cover every byte. */
+        if (addr < lo || last > hi) return -1;
+        uint8_t cfg = rv->pmpcfg[i];
+        if (priv == RV_PRV_M && !(cfg & PMP_L)) return PMP_R | PMP_W | PMP_X;
+        return cfg & (PMP_R | PMP_W | PMP_X);
+    }
+    (void)any;
+    /* No match: M succeeds; S/U fail since PMP entries are implemented. */
+    return priv == RV_PRV_M ? (int)(PMP_R | PMP_W | PMP_X) : 0;
+}
+
+static bool entry_locked(const RvCpu *rv, unsigned i)
+{
+    return i < RV_PMP_COUNT && (rv->pmpcfg[i] & PMP_L);
+}
+
+void rv_pmpcfg_write(RvCpu *rv, unsigned first, uint64_t val)
+{
+    for (unsigned k = 0; k < 8; k++) {
+        unsigned i = first + k;
+        if (i >= RV_PMP_COUNT) break;
+        if (entry_locked(rv, i)) continue;
+        uint8_t c = (uint8_t)(val >> (8 * k));
+        c &= PMP_L | (3u << PMP_A_SHIFT) | PMP_R | PMP_W | PMP_X; /* bits 6:5 read as zero */
+        if ((c & (PMP_R | PMP_W)) == PMP_W) c &= (uint8_t)~PMP_W; /* R=0 W=1 is reserved */
+        rv->pmpcfg[i] = c;
+    }
+}
+
+void rv_pmpaddr_write(RvCpu *rv, unsigned i, uint64_t val)
+{
+    if (i >= RV_PMP_COUNT) return;
+    /* Locked entries, and the base of a locked TOR entry above, are read-only. */
+    if (entry_locked(rv, i)) return;
+    if (entry_locked(rv, i + 1) && pmp_a(rv, i + 1) == PMP_TOR) return;
+    rv->pmpaddr[i] = val & ((1ull << 54) - 1);
+}
+
+/* -- The walker (4.3.2) ------------------------------------------------------------------ */
+
+static int fault_cause(MemAccess acc, bool page)
+{
+    if (page)
+        return acc == MEM_EXEC ? RV_EXC_INSN_PAGE : acc == MEM_WRITE ? RV_EXC_STORE_PAGE : RV_EXC_LOAD_PAGE;
+    return acc == MEM_EXEC ? RV_EXC_INSN_ACCESS : acc == MEM_WRITE ? RV_EXC_STORE_ACCESS : RV_EXC_LOAD_ACCESS;
+}
+
+static unsigned pmp_need(MemAccess acc)
+{
+    return acc == MEM_EXEC ? PMP_X : acc == MEM_WRITE ? PMP_W : PMP_R;
+}
+
+/* The final PMP step: rights for the 4 KiB page if one entry decides all of
+ * it, else for this address alone (and the result must not be cached). */
+static bool pmp_final(const RvCpu *rv, uint64_t pa, MemAccess acc, unsigned priv, unsigned *prot,
+                      unsigned *page_shift)
+{
+    int p = rv_pmp_prot(rv, pa & ~0xfffull, 0x1000, priv);
+    if (p < 0) {
+        p = rv_pmp_prot(rv, pa, 1, priv);
+        *page_shift = 0;
+        if (p < 0) p = 0;
+    }
+    if (!((unsigned)p & pmp_need(acc))) return false;
+    unsigned t = 0;
+    if (p & PMP_R) t |= TLB_PROT_READ;
+    if (p & PMP_W) t |= TLB_PROT_WRITE;
+    if (p & PMP_X) t |= TLB_PROT_EXEC;
+    *prot &= t;
+    return true;
+}
+
+int rv_tlb_fill(CpuState *cpu, uint64_t va, MemAccess acc, unsigned idx, TlbFill *out,
+                uint64_t *tval)
+{
+    RvCpu *rv = rv_cpu(cpu);
+    Tlb *t = cpu->tlb;
+    unsigned priv = idx & 3;
+    bool sum = idx & RV_IDX_SUM, mxr = idx & RV_IDX_MXR;
+    unsigned mode = (unsigned)(rv->satp >> SATP_MODE_SHIFT);
+    *tval = va;
+
+    if (priv == RV_PRV_M || mode == SATP_BARE) {
+        out->pa = va;
+        out->page_shift = TLB_PAGE_SHIFT;
+        out->prot = TLB_PROT_READ | TLB_PROT_WRITE | TLB_PROT_EXEC;
+        if (!pmp_final(rv, va, acc, priv, &out->prot, &out->page_shift))
+            return EXCP_ARCH_BASE + fault_cause(acc, false);
+        return 0;
+    }
+
+    unsigned levels = mode == SATP_SV39 ? 3 : mode == SATP_SV48 ? 4 : 5;
+    unsigned vabits = 12 + 9 * levels;
+    /* Bits 63:vabits must all equal bit vabits-1 (4.4.1). */
+    int64_t sx = (int64_t)(va << (64 - vabits)) >> (64 - vabits);
+    if ((uint64_t)sx != va) return EXCP_ARCH_BASE + fault_cause(acc, true);
+
+restart:;
+    uint64_t base = (rv->satp & SATP_PPN_MASK) << 12;
+    bool global = false;
+    for (int lvl = (int)levels - 1; lvl >= 0; lvl--) {
+        uint64_t pte_pa = base + ((va >> (12 + 9 * lvl)) & 0x1ff) * 8;
+        /* Implicit walk accesses are checked as S-mode reads (3.7.1). */
+        int pp = rv_pmp_prot(rv, pte_pa, 8, RV_PRV_S);
+        if (pp < 0 || !(pp & PMP_R)) return EXCP_ARCH_BASE + fault_cause(acc, false);
+        uint64_t *ptep = (uint64_t *)phys_ram_ptr(t->phys, pte_pa, 8);
+        if (!ptep) return EXCP_ARCH_BASE + fault_cause(acc, false);
+        uint64_t pte = __atomic_load_n(ptep, __ATOMIC_ACQUIRE);
+
+        if (!(pte & PTE_V) || ((pte & (PTE_R | PTE_W)) == PTE_W) || (pte & PTE_RESERVED))
+            return EXCP_ARCH_BASE + fault_cause(acc, true);
+        uint64_t ppn = (pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK;
+        global |= (pte & PTE_G) != 0;
+        if (!(pte & (PTE_R | PTE_X))) { /* pointer to the next level */
+            if (lvl == 0) return EXCP_ARCH_BASE + fault_cause(acc, true);
+            base = ppn << 12;
+            continue;
+        }
+
+        /* Leaf (4.3.2 steps 5-8). */
+        bool u = pte & PTE_U;
+        bool data_ok, exec_ok;
+        if (priv == RV_PRV_U) {
+            data_ok = exec_ok = u;
+        } else { /* S: never executes U pages; touches their data only with SUM */
+            exec_ok = !u;
+            data_ok = !u || sum;
+        }
+        bool r_ok = data_ok && ((pte & PTE_R) || (mxr && (pte & PTE_X)));
+        bool w_ok = data_ok && (pte & PTE_W);
+        bool x_ok = exec_ok && (pte & PTE_X);
+        bool ok = acc == MEM_READ ? r_ok : acc == MEM_WRITE ? w_ok : x_ok;
+        if (!ok) return EXCP_ARCH_BASE + fault_cause(acc, true);
+        /* A superpage's low PPN fields must be zero (4.3.2 step 6). */
+        if (lvl > 0 && (ppn & ((1ull << (9 * lvl)) - 1)))
+            return EXCP_ARCH_BASE + fault_cause(acc, true);
+
+        /* A/D: updated by the walker, atomically (Svadu-style behaviour, which
+         * 1.12 permits in place of a page fault): a CAS, and a fresh walk if
+         * the PTE changed meanwhile (4.3.2 step 7). */
+        uint64_t need = PTE_A | (acc == MEM_WRITE ? PTE_D : 0);
+        if ((pte & need) != need) {
+            int wp = rv_pmp_prot(rv, pte_pa, 8, RV_PRV_S);
+            if (wp < 0 || !(wp & PMP_W)) return EXCP_ARCH_BASE + fault_cause(acc, false);
+            uint64_t expect = pte;
+            if (!__atomic_compare_exchange_n(ptep, &expect, pte | need, false, __ATOMIC_ACQ_REL,
+                                             __ATOMIC_ACQUIRE))
+                goto restart;
+            pte |= need;
+        }
+
+        unsigned shift = 12 + 9 * (unsigned)lvl;
+        uint64_t off_mask = (1ull << shift) - 1;
+        uint64_t pa = ((ppn << 12) & ~off_mask) | (va & off_mask);
+        out->pa = pa;
+        out->page_shift = shift;
+        /* Cache only rights that need no further A/D update: a page not yet
+         * dirty is filled read-only, so the first store walks again. */
+        out->prot = (r_ok ? TLB_PROT_READ : 0) | (w_ok && (pte & PTE_D) ? TLB_PROT_WRITE : 0) |
+                    (x_ok ? TLB_PROT_EXEC : 0);
+        if (!pmp_final(rv, pa, acc, priv, &out->prot, &out->page_shift))
+            return EXCP_ARCH_BASE + fault_cause(acc, false);
+        t->fill_global = global;
+        return 0;
+    }
+    return EXCP_ARCH_BASE + fault_cause(acc, true);
+}

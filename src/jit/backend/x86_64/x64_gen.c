@@ -1,0 +1,1321 @@
+/* SPDX-License-Identifier: MIT */
+/* L1 template code generator: one fixed x86-64 sequence per IR op, temps kept in
+ * host registers by a block-local allocator driven by last-use positions (spill
+ * to the rsp frame when short), guest state in CpuState at rbx, memory at r14,
+ * fast paths inline ("hot") and slow paths, exits and fix-ups out of line ("cold"). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "interp/interp_int.h"
+#include "jit/backend/x86_64/x64_emit.h"
+#include "jit/jit_int.h"
+#include "vm/fp.h"
+#include "vm/log.h"
+
+/* -- Registers ------------------------------------------------------------------------
+ * rax rcx rdx: template scratch. Allocatable: caller-saved first (calls save
+ * them in the frame), then the two callee-saved ones. */
+#define R_CPU X64_RBX
+#define R_VCPU X64_R12
+#define R_BASE X64_R14
+#define R_LIM X64_R15
+
+static const X64Reg pool_regs[] = {X64_RSI, X64_RDI, X64_R8, X64_R9, X64_R10, X64_R11,
+                                   X64_RBP, X64_R13};
+#define NPOOL 8
+static bool caller_saved(X64Reg r) { return r == X64_RSI || r == X64_RDI || (r >= X64_R8 && r <= X64_R11); }
+/* Save-area slot per caller-saved register. */
+static int save_off(X64Reg r)
+{
+    switch (r) {
+    case X64_RSI: return JIT_FRAME_SAVE + 0;
+    case X64_RDI: return JIT_FRAME_SAVE + 8;
+    default: return JIT_FRAME_SAVE + 16 + 8 * (r - X64_R8);
+    }
+}
+
+typedef struct Temp {
+    int8_t reg;     /* host register or -1 */
+    bool in_mem;    /* spill slot holds the value */
+    int32_t slot;   /* rsp offset, or -1 */
+    uint32_t last;  /* index of the last insn using it (def index if unused) */
+} Temp;
+
+typedef struct Gen {
+    X64Emit e, c; /* hot, cold */
+    JitCompile *jc;
+    const IrBlock *ir;
+    Temp *t;
+    uint32_t owner[16]; /* temp held by each host register, 0 = free */
+    uint32_t cur;
+    int32_t next_slot;
+    uint8_t *pc_needed;
+    bool pc_stored; /* cpu->pc holds the current insn's pc */
+    uint64_t cur_pc;
+    unsigned nexit;
+    uint32_t skip; /* insn folded into the previous one (0 = none) */
+    bool fail;
+} Gen;
+
+static bool have_fma;
+
+bool x64_host_ok(void)
+{
+    __builtin_cpu_init();
+    have_fma = __builtin_cpu_supports("fma");
+    /* lzcnt/tzcnt: CPUID.80000001H:ECX.ABM[bit 5] and CPUID.07H:EBX.BMI1[bit 3]. */
+    unsigned a, b, c, d;
+    bool abm = false, bmi1 = false;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000001u), "c"(0));
+    abm = (c >> 5) & 1;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7u), "c"(0));
+    bmi1 = (b >> 3) & 1;
+    return __builtin_cpu_supports("popcnt") && abm && bmi1;
+}
+
+static const IrTemp *T(const Gen *g, IrVal v) { return &g->ir->temps[v]; }
+static bool is_c(const Gen *g, IrVal v) { return v != IR_NONE && T(g, v)->kind == IR_TEMP_CONST; }
+static uint64_t cv(const Gen *g, IrVal v) { return T(g, v)->cval[0]; }
+static IrType ty(const Gen *g, IrVal v) { return (IrType)T(g, v)->type; }
+static bool fits32(uint64_t v) { return (int64_t)v >= INT32_MIN && (int64_t)v <= INT32_MAX; }
+static X64Mem M(X64Reg b, int32_t d) { return x64_mem(b, d); }
+static X64Mem SP(int32_t d) { return x64_mem(X64_RSP, d); }
+
+/* Patches a rel32 only when the emitters did not run out of room (the
+ * displacement pointer is then inside the buffer). */
+static void patch(Gen *g, uint8_t *disp, const void *target)
+{
+    if (!g->e.overflow && !g->c.overflow) x64_patch_rel32(disp, target);
+}
+
+/* -- Allocation ------------------------------------------------------------------------ */
+
+static int32_t new_slot(Gen *g, unsigned n)
+{
+    int32_t s = g->next_slot;
+    g->next_slot += 8 * (int32_t)n;
+    if (g->next_slot > JIT_FRAME_SPILL + 8 * JIT_SPILL_SLOTS) {
+        g->fail = true;
+        return JIT_FRAME_SPILL;
+    }
+    return s;
+}
+
+static void spill(Gen *g, X64Reg r)
+{
+    uint32_t v = g->owner[r];
+    if (!v) return;
+    Temp *t = &g->t[v];
+    if (!t->in_mem) {
+        if (t->slot < 0) t->slot = new_slot(g, 1);
+        x64_emit_mov_mr(&g->e, true, SP(t->slot), r);
+        t->in_mem = true;
+    }
+    t->reg = -1;
+    g->owner[r] = 0;
+}
+
+static X64Reg alloc_reg(Gen *g)
+{
+    for (unsigned i = 0; i < NPOOL; i++)
+        if (!g->owner[pool_regs[i]]) return pool_regs[i];
+    /* Evict the value used furthest in the future. */
+    X64Reg best = pool_regs[0];
+    for (unsigned i = 1; i < NPOOL; i++)
+        if (g->t[g->owner[pool_regs[i]]].last > g->t[g->owner[best]].last) best = pool_regs[i];
+    spill(g, best);
+    return best;
+}
+
+/* Frees registers of temps whose last use is the current insn. */
+static void free_dying(Gen *g)
+{
+    for (unsigned i = 0; i < NPOOL; i++) {
+        X64Reg r = pool_regs[i];
+        uint32_t v = g->owner[r];
+        if (v && g->t[v].last <= g->cur) {
+            g->t[v].reg = -1;
+            g->owner[r] = 0;
+        }
+    }
+}
+
+/* The result of the current insn is in src: give dst a register. */
+static void finish(Gen *g, IrVal dst, X64Reg src)
+{
+    free_dying(g);
+    if (dst == IR_NONE || g->t[dst].last <= g->cur) return;
+    X64Reg r = alloc_reg(g);
+    x64_emit_mov_rr(&g->e, true, r, src);
+    g->t[dst].reg = (int8_t)r;
+    g->owner[r] = dst;
+}
+
+/* dst takes over register r (which holds its value now). */
+static void finish_in(Gen *g, IrVal dst, X64Reg r)
+{
+    uint32_t old = g->owner[r];
+    if (old) {
+        g->t[old].reg = -1;
+        g->owner[r] = 0;
+    }
+    free_dying(g);
+    if (dst == IR_NONE || g->t[dst].last <= g->cur) return;
+    g->t[dst].reg = (int8_t)r;
+    g->owner[r] = dst;
+}
+
+/* dst <- v (64-bit copy of the value's representation). */
+static void load(Gen *g, X64Reg dst, IrVal v)
+{
+    if (v == IR_NONE) {
+        x64_emit_mov_ri(&g->e, dst, 0);
+    } else if (is_c(g, v)) {
+        uint64_t c = cv(g, v);
+        IrType t = ty(g, v);
+        if (t == IR_I32 || t == IR_F32) c = (uint32_t)c;
+        x64_emit_mov_ri(&g->e, dst, c);
+    } else if (g->t[v].reg >= 0) {
+        if ((X64Reg)g->t[v].reg != dst) x64_emit_mov_rr(&g->e, true, dst, (X64Reg)g->t[v].reg);
+    } else {
+        x64_emit_mov_rm(&g->e, true, dst, SP(g->t[v].slot));
+    }
+}
+
+/* A register holding v: its own, or scratch loaded. */
+static X64Reg reg_of(Gen *g, IrVal v, X64Reg scratch)
+{
+    if (v != IR_NONE && !is_c(g, v) && g->t[v].reg >= 0) return (X64Reg)g->t[v].reg;
+    load(g, scratch, v);
+    return scratch;
+}
+
+/* dst op= v, with v as register, memory or immediate operand. */
+static void alu(Gen *g, X64Alu op, bool w, X64Reg dst, IrVal v)
+{
+    if (is_c(g, v)) {
+        uint64_t c = cv(g, v);
+        if (!w) c = (uint32_t)(int32_t)(uint32_t)c;
+        if (w ? fits32(c) : true) {
+            x64_emit_alu_ri(&g->e, op, w, dst, (int32_t)(uint32_t)c);
+            return;
+        }
+        x64_emit_mov_ri(&g->e, X64_RDX, c);
+        x64_emit_alu_rr(&g->e, op, w, dst, X64_RDX);
+    } else if (g->t[v].reg >= 0) {
+        x64_emit_alu_rr(&g->e, op, w, dst, (X64Reg)g->t[v].reg);
+    } else {
+        x64_emit_alu_rm(&g->e, op, w, dst, SP(g->t[v].slot));
+    }
+}
+
+/* Memory copy of a V128 temp: its slot (constants get one on first use). */
+static int32_t vslot(Gen *g, IrVal v)
+{
+    Temp *t = &g->t[v];
+    if (t->slot < 0) {
+        t->slot = new_slot(g, 2);
+        if (is_c(g, v)) {
+            x64_emit_mov_ri(&g->e, X64_RAX, T(g, v)->cval[0]);
+            x64_emit_mov_mr(&g->e, true, SP(t->slot), X64_RAX);
+            x64_emit_mov_ri(&g->e, X64_RAX, T(g, v)->cval[1]);
+            x64_emit_mov_mr(&g->e, true, SP(t->slot + 8), X64_RAX);
+        }
+    }
+    t->in_mem = true;
+    return t->slot;
+}
+
+/* -- Calls ------------------------------------------------------------------------------
+ * Calls keep the allocation: occupied caller-saved registers go to the save
+ * area and come back after; arguments are read from the saved copies. */
+static const X64Reg abi_args[6] = {X64_RDI, X64_RSI, X64_RDX, X64_RCX, X64_R8, X64_R9};
+
+typedef struct Arg {
+    enum { A_NONE, A_VAL, A_IMM, A_CPU, A_FP, A_SLOTPTR, A_REG } k;
+    uint64_t x; /* IrVal, immediate, rsp offset, host reg */
+} Arg;
+
+static void save_regs(X64Emit *e, const Gen *g)
+{
+    for (unsigned i = 0; i < NPOOL; i++) {
+        X64Reg r = pool_regs[i];
+        if (g->owner[r] && caller_saved(r)) x64_emit_mov_mr(e, true, SP(save_off(r)), r);
+    }
+}
+
+static void restore_regs(X64Emit *e, const Gen *g)
+{
+    for (unsigned i = 0; i < NPOOL; i++) {
+        X64Reg r = pool_regs[i];
+        if (g->owner[r] && caller_saved(r)) x64_emit_mov_rm(e, true, r, SP(save_off(r)));
+    }
+}
+
+static void load_arg(X64Emit *e, const Gen *g, X64Reg dst, Arg a)
+{
+    switch (a.k) {
+    case A_NONE: x64_emit_mov_ri(e, dst, 0); break;
+    case A_IMM: x64_emit_mov_ri(e, dst, a.x); break;
+    case A_CPU: x64_emit_mov_rr(e, true, dst, R_CPU); break;
+    case A_FP: x64_emit_lea(e, true, dst, M(R_CPU, offsetof(CpuState, fp))); break;
+    case A_SLOTPTR: x64_emit_lea(e, true, dst, SP((int32_t)a.x)); break;
+    case A_REG:
+        if (caller_saved((X64Reg)a.x) && g->owner[a.x])
+            x64_emit_mov_rm(e, true, dst, SP(save_off((X64Reg)a.x)));
+        else if (a.x != dst)
+            x64_emit_mov_rr(e, true, dst, (X64Reg)a.x);
+        break;
+    case A_VAL: {
+        IrVal v = (IrVal)a.x;
+        const Temp *t = &g->t[v];
+        if (v == IR_NONE) {
+            x64_emit_mov_ri(e, dst, 0);
+        } else if (is_c(g, v)) {
+            uint64_t c = cv(g, v);
+            IrType tt = ty(g, v);
+            x64_emit_mov_ri(e, dst, tt == IR_I32 || tt == IR_F32 ? (uint32_t)c : c);
+        } else if (t->reg >= 0 && caller_saved((X64Reg)t->reg)) {
+            x64_emit_mov_rm(e, true, dst, SP(save_off((X64Reg)t->reg)));
+        } else if (t->reg >= 0) {
+            x64_emit_mov_rr(e, true, dst, (X64Reg)t->reg);
+        } else {
+            x64_emit_mov_rm(e, true, dst, SP(t->slot));
+        }
+        break;
+    }
+    }
+}
+
+/* Emits a call into e (hot or cold) preserving the allocation; result in rax. */
+static void call_keep(Gen *g, X64Emit *e, const void *fn, const Arg *args, unsigned n)
+{
+    save_regs(e, g);
+    /* A 7th argument goes on the stack (SysV AMD64 ABI 3.2.3); loaded first,
+     * while rsp-relative operands still mean the frame. */
+    if (n > 6) load_arg(e, g, X64_RAX, args[6]);
+    for (unsigned i = 0; i < n && i < 6; i++) load_arg(e, g, abi_args[i], args[i]);
+    if (n > 6) {
+        x64_emit_alu_ri(e, X64_SUB, true, X64_RSP, 8);
+        x64_emit_push(e, X64_RAX);
+    }
+    x64_emit_call(e, fn);
+    if (n > 6) x64_emit_alu_ri(e, X64_ADD, true, X64_RSP, 16);
+    restore_regs(e, g);
+}
+
+#define ARGS(...) (const Arg[]){__VA_ARGS__}, sizeof((const Arg[]){__VA_ARGS__}) / sizeof(Arg)
+#define AV(v) ((Arg){A_VAL, (v)})
+#define AI(v) ((Arg){A_IMM, (uint64_t)(v)})
+#define ACPU ((Arg){A_CPU, 0})
+#define AFP ((Arg){A_FP, 0})
+
+/* -- pc bookkeeping ---------------------------------------------------------------- */
+
+static void store_pc(X64Emit *e, uint64_t pc)
+{
+    if (fits32(pc)) {
+        x64_emit_mov_mi(e, true, M(R_CPU, offsetof(CpuState, pc)), (int32_t)pc);
+    } else {
+        x64_emit_mov_ri(e, X64_RAX, pc);
+        x64_emit_mov_mr(e, true, M(R_CPU, offsetof(CpuState, pc)), X64_RAX);
+    }
+}
+
+/* Stub tail: return `code` (small int or pointer) to the dispatcher. */
+static void ret_to_dispatcher(X64Emit *e, uint64_t code)
+{
+    x64_emit_mov_ri(e, X64_RAX, code);
+    x64_emit_jmp(e, jit_epilogue);
+}
+
+/* -- Exits ------------------------------------------------------------------------------ */
+
+static JitExit *new_exit(Gen *g, uint64_t pc)
+{
+    JitExit *x = &g->jc->blk->exits[g->nexit++];
+    x->from = g->jc->blk;
+    x->pc = pc;
+    return x;
+}
+
+/* The unchained target of an exit: cold code returning the exit record. */
+static uint8_t *exit_stub(Gen *g, JitExit *x)
+{
+    uint8_t *s = g->c.p;
+    store_pc(&g->c, x->pc);
+    ret_to_dispatcher(&g->c, (uint64_t)(uintptr_t)x);
+    return s;
+}
+
+static void emit_goto(Gen *g, uint64_t pc)
+{
+    JitExit *x = new_exit(g, pc);
+    uint8_t *stub = exit_stub(g, x);
+    x64_align(&g->e, 4, 1); /* rel32 4-byte aligned: patched atomically */
+    x->site = x64_emit_jmp_rel32(&g->e, stub);
+}
+
+static void emit_goto_cc(Gen *g, X64Cond cc, uint64_t pc)
+{
+    JitExit *x = new_exit(g, pc);
+    uint8_t *stub = exit_stub(g, x);
+    x64_align(&g->e, 4, 2);
+    x->site = x64_emit_jcc_rel32(&g->e, cc, stub);
+}
+
+static void emit_nochain(Gen *g)
+{
+    ret_to_dispatcher(&g->e, JIT_RET_NOCHAIN);
+}
+
+/* -- Integer templates ------------------------------------------------------------ */
+
+static const X64Cond cond_cc[IR_COND_COUNT] = {
+    [IR_COND_EQ] = X64_CC_E,   [IR_COND_NE] = X64_CC_NE,  [IR_COND_LT] = X64_CC_L,
+    [IR_COND_GE] = X64_CC_GE,  [IR_COND_LE] = X64_CC_LE,  [IR_COND_GT] = X64_CC_G,
+    [IR_COND_LTU] = X64_CC_B,  [IR_COND_GEU] = X64_CC_AE, [IR_COND_LEU] = X64_CC_BE,
+    [IR_COND_GTU] = X64_CC_A,  [IR_COND_TSTEQ] = X64_CC_E, [IR_COND_TSTNE] = X64_CC_NE,
+};
+
+/* Compares args for setcond/branch; returns the x86 condition. */
+static X64Cond emit_cmp(Gen *g, const IrInsn *in)
+{
+    bool w = in->type == IR_I64;
+    IrCond c = (IrCond)in->imm;
+    X64Reg a = reg_of(g, in->args[0], X64_RAX);
+    if (c == IR_COND_TSTEQ || c == IR_COND_TSTNE) {
+        IrVal b = in->args[1];
+        if (is_c(g, b) && (w ? fits32(cv(g, b)) : true)) {
+            x64_emit_test_ri(&g->e, w, a, (int32_t)(uint32_t)cv(g, b));
+        } else {
+            X64Reg rb = reg_of(g, b, X64_RCX);
+            x64_emit_test_rr(&g->e, w, a, rb);
+        }
+    } else {
+        alu(g, X64_CMP, w, a, in->args[1]);
+    }
+    return cond_cc[c];
+}
+
+/* rax = a (the value of the first operand), 64- or 32-bit. */
+static void load_a(Gen *g, IrVal a) { load(g, X64_RAX, a); }
+
+/* Binary op where dst = a OP b maps to one x86 ALU instruction. Takes over a's
+ * register when a dies here. */
+static void bin_alu(Gen *g, const IrInsn *in, X64Alu op)
+{
+    bool w = in->type == IR_I64;
+    IrVal a = in->args[0], b = in->args[1];
+    if (!is_c(g, a) && g->t[a].reg >= 0 && g->t[a].last == g->cur && a != b) {
+        X64Reg r = (X64Reg)g->t[a].reg;
+        alu(g, op, w, r, b);
+        finish_in(g, in->dst, r);
+        return;
+    }
+    load_a(g, a);
+    alu(g, op, w, X64_RAX, b);
+    finish(g, in->dst, X64_RAX);
+}
+
+static void shift_op(Gen *g, const IrInsn *in, X64Shift op)
+{
+    bool w = in->type == IR_I64;
+    IrVal b = in->args[1];
+    if (is_c(g, b)) {
+        unsigned n = (unsigned)cv(g, b) & (w ? 63 : 31);
+        load_a(g, in->args[0]);
+        if (n) x64_emit_shift_ri(&g->e, op, w, X64_RAX, (uint8_t)n);
+        else if (!w) x64_emit_mov_rr(&g->e, false, X64_RAX, X64_RAX);
+    } else {
+        load(g, X64_RCX, b);
+        load_a(g, in->args[0]);
+        /* The count is masked to 5 or 6 bits by the CPU: exactly "modulo the width". */
+        x64_emit_shift_rcl(&g->e, op, w, X64_RAX);
+    }
+    finish(g, in->dst, X64_RAX);
+}
+
+static void divrem(Gen *g, const IrInsn *in, bool sign, bool rem)
+{
+    bool w = in->type == IR_I64;
+    X64Emit *e = &g->e;
+    load(g, X64_RCX, in->args[1]);
+    load_a(g, in->args[0]);
+    x64_emit_test_rr(e, w, X64_RCX, X64_RCX);
+    uint8_t *jz = x64_emit_jcc8_fwd(e, X64_CC_E);
+    uint8_t *jm1 = NULL;
+    if (sign) {
+        /* b == -1: quotient -a (wrapping, so MIN/-1 = MIN), remainder 0; also
+         * avoids the #DE idiv raises for MIN/-1. */
+        x64_emit_alu_ri(e, X64_CMP, w, X64_RCX, -1);
+        jm1 = x64_emit_jcc8_fwd(e, X64_CC_E);
+        x64_emit_cqo(e, w);
+        x64_emit_idiv_r(e, w, X64_RCX);
+    } else {
+        x64_emit_alu_rr(e, X64_XOR, false, X64_RDX, X64_RDX);
+        x64_emit_div_r(e, w, X64_RCX);
+    }
+    if (rem) x64_emit_mov_rr(e, true, X64_RAX, X64_RDX);
+    uint8_t *jdone = x64_emit_jmp8_fwd(e);
+    x64_bind8(e, jz);
+    /* b == 0: quotient all ones, remainder a (already in rax). */
+    if (!rem) x64_emit_mov_ri(e, X64_RAX, w ? ~0ull : 0xffffffffull);
+    uint8_t *jdone2 = NULL;
+    if (sign) {
+        jdone2 = x64_emit_jmp8_fwd(e);
+        x64_bind8(e, jm1);
+        if (rem) x64_emit_alu_rr(e, X64_XOR, false, X64_RAX, X64_RAX);
+        else x64_emit_neg_r(e, w, X64_RAX);
+    }
+    x64_bind8(e, jdone);
+    if (jdone2) x64_bind8(e, jdone2);
+    finish(g, in->dst, X64_RAX);
+}
+
+static void minmax(Gen *g, const IrInsn *in, X64Cond take_b)
+{
+    bool w = in->type == IR_I64;
+    load(g, X64_RCX, in->args[1]);
+    load_a(g, in->args[0]);
+    x64_emit_alu_rr(&g->e, X64_CMP, w, X64_RAX, X64_RCX);
+    x64_emit_cmov(&g->e, take_b, w, X64_RAX, X64_RCX);
+    finish(g, in->dst, X64_RAX);
+}
+
+/* Flag computations: run the x86 op, read its flag. */
+static void flag_op(Gen *g, const IrInsn *in, X64Alu op, X64Cond cc, bool with_c)
+{
+    bool w = in->type == IR_I64;
+    load_a(g, in->args[0]);
+    if (with_c) {
+        /* After the loads that may use xor (which writes flags). */
+        load(g, X64_RCX, in->args[2]);
+        x64_emit_bt_ri(&g->e, false, X64_RCX, 0); /* CF = c & 1 */
+    }
+    /* alu() may use rdx for a wide constant but never touches the flags
+     * before the op itself (mov does not write flags). */
+    alu(g, op, w, X64_RAX, in->args[1]);
+    x64_emit_setcc(&g->e, cc, X64_RAX);
+    x64_emit_movzx8_rr(&g->e, X64_RAX, X64_RAX);
+    finish(g, in->dst, X64_RAX);
+}
+
+static void bitfield(Gen *g, const IrInsn *in)
+{
+    bool w = in->type == IR_I64;
+    unsigned W = w ? 64 : 32, pos = in->imm & 0xff, len = (in->imm >> 8) & 0xff;
+    X64Emit *e = &g->e;
+    if (in->op == IR_OP_deposit) {
+        uint64_t m = (len >= 64 ? ~0ull : ((1ull << len) - 1)) << pos;
+        if (!w) m &= 0xffffffffull;
+        load(g, X64_RCX, in->args[1]);
+        if (pos) x64_emit_shift_ri(e, X64_SHL, w, X64_RCX, (uint8_t)pos);
+        x64_emit_mov_ri(e, X64_RDX, m);
+        x64_emit_alu_rr(e, X64_AND, w, X64_RCX, X64_RDX);
+        x64_emit_not_r(e, w, X64_RDX);
+        load_a(g, in->args[0]);
+        x64_emit_alu_rr(e, X64_AND, w, X64_RAX, X64_RDX);
+        x64_emit_alu_rr(e, X64_OR, w, X64_RAX, X64_RCX);
+        finish(g, in->dst, X64_RAX);
+        return;
+    }
+    load_a(g, in->args[0]);
+    unsigned left = W - pos - len, right = W - len;
+    if (in->op == IR_OP_extract && pos + len == W) {
+        if (pos) x64_emit_shift_ri(e, X64_SHR, w, X64_RAX, (uint8_t)pos);
+        else if (!w) x64_emit_mov_rr(e, false, X64_RAX, X64_RAX);
+    } else if (in->op == IR_OP_extract && len <= 31) {
+        if (pos) x64_emit_shift_ri(e, X64_SHR, w, X64_RAX, (uint8_t)pos);
+        x64_emit_alu_ri(e, X64_AND, false, X64_RAX, (int32_t)((1u << len) - 1));
+    } else {
+        if (left) x64_emit_shift_ri(e, X64_SHL, w, X64_RAX, (uint8_t)left);
+        if (right)
+            x64_emit_shift_ri(e, in->op == IR_OP_sextract ? X64_SAR : X64_SHR, w, X64_RAX,
+                              (uint8_t)right);
+        else if (!w) x64_emit_mov_rr(e, false, X64_RAX, X64_RAX);
+    }
+    finish(g, in->dst, X64_RAX);
+}
+
+static void unop(Gen *g, const IrInsn *in)
+{
+    bool w = in->type == IR_I64;
+    X64Emit *e = &g->e;
+    IrVal a = in->args[0];
+    switch (in->op) {
+    case IR_OP_not: load_a(g, a); x64_emit_not_r(e, w, X64_RAX); break;
+    case IR_OP_neg: load_a(g, a); x64_emit_neg_r(e, w, X64_RAX); break;
+    case IR_OP_clz: x64_emit_lzcnt(e, w, X64_RAX, reg_of(g, a, X64_RAX)); break;
+    case IR_OP_ctz: x64_emit_tzcnt(e, w, X64_RAX, reg_of(g, a, X64_RAX)); break;
+    case IR_OP_cpop: x64_emit_popcnt(e, w, X64_RAX, reg_of(g, a, X64_RAX)); break;
+    case IR_OP_bswap: load_a(g, a); x64_emit_bswap(e, w, X64_RAX); break;
+    case IR_OP_sext8: x64_emit_movsx8_rr(e, w, X64_RAX, reg_of(g, a, X64_RAX)); break;
+    case IR_OP_sext16: x64_emit_movsx16_rr(e, w, X64_RAX, reg_of(g, a, X64_RAX)); break;
+    case IR_OP_sext32:
+    case IR_OP_exts: x64_emit_movsxd_rr(e, X64_RAX, reg_of(g, a, X64_RAX)); break;
+    case IR_OP_zext8: x64_emit_movzx8_rr(e, X64_RAX, reg_of(g, a, X64_RAX)); break;
+    case IR_OP_zext16: x64_emit_movzx16_rr(e, X64_RAX, reg_of(g, a, X64_RAX)); break;
+    case IR_OP_zext32:
+    case IR_OP_extu:
+    case IR_OP_trunc: x64_emit_mov_rr(e, false, X64_RAX, reg_of(g, a, X64_RAX)); break;
+    case IR_OP_parity:
+        /* PF = 1 when the low byte of the result has an even number of ones. */
+        x64_emit_test_ri(e, false, reg_of(g, a, X64_RAX), 0xff);
+        x64_emit_setcc(e, X64_CC_P, X64_RAX);
+        x64_emit_movzx8_rr(e, X64_RAX, X64_RAX);
+        break;
+    case IR_OP_brev:
+        call_keep(g, e, (const void *)jit_helper_brev, ARGS(AV(a), AI(w)));
+        break;
+    default: g->fail = true; return;
+    }
+    finish(g, in->dst, X64_RAX);
+}
+
+/* -- Memory ---------------------------------------------------------------------------- */
+
+/* Address operand: its register, or rax. */
+static X64Reg addr_reg(Gen *g, IrVal a) { return reg_of(g, a, X64_RAX); }
+
+static void emit_ld(Gen *g, const IrInsn *in)
+{
+    unsigned mo = (unsigned)in->imm, lg = mo & IR_MO_SIZE_MASK;
+    IrType t = (IrType)in->type;
+    bool w64 = t == IR_I64 || t == IR_F64, sign = mo & IR_MO_SIGN, be = (mo & IR_MO_BE) && lg;
+    X64Emit *e = &g->e;
+    if (lg == 4 || t == IR_V128) {
+        int32_t s = vslot(g, in->dst);
+        call_keep(g, e, (const void *)interp_ld128,
+                  ARGS(ACPU, AV(in->args[0]), AI(mo), ((Arg){A_SLOTPTR, (uint64_t)s})));
+        free_dying(g);
+        return;
+    }
+    X64Reg R = addr_reg(g, in->args[0]);
+    uint8_t *stub = g->c.p;
+    if ((mo & IR_MO_ALIGN) && lg) {
+        x64_emit_test_ri(e, false, R, (int32_t)((1u << lg) - 1));
+        x64_emit_jcc(e, X64_CC_NE, stub);
+    }
+    if (be || (lg == 3 && !w64)) {
+        /* Rare forms: the checked helper does it all. */
+        x64_emit_jmp(e, stub);
+    } else {
+        x64_emit_alu_rr(e, X64_CMP, true, R, R_LIM);
+        x64_emit_jcc(e, X64_CC_AE, stub);
+    }
+    X64Mem m = x64_mem_idx(R_BASE, R, 1, 0);
+    switch (lg) {
+    case 0: if (sign) x64_emit_movsx8_rm(e, w64, X64_RAX, m); else x64_emit_movzx8_rm(e, X64_RAX, m); break;
+    case 1: if (sign) x64_emit_movsx16_rm(e, w64, X64_RAX, m); else x64_emit_movzx16_rm(e, X64_RAX, m); break;
+    case 2: if (sign && w64) x64_emit_movsxd_rm(e, X64_RAX, m); else x64_emit_mov_rm(e, false, X64_RAX, m); break;
+    default: x64_emit_mov_rm(e, true, X64_RAX, m); break;
+    }
+    uint8_t *join = e->p;
+    /* Slow path: bounds, alignment, byte order, faults (interp_ld raises). */
+    save_regs(&g->c, g);
+    load_arg(&g->c, g, X64_RSI, (Arg){A_REG, R});
+    x64_emit_mov_rr(&g->c, true, X64_RDI, R_CPU);
+    x64_emit_mov_ri(&g->c, X64_RDX, mo);
+    x64_emit_mov_ri(&g->c, X64_RCX, w64);
+    x64_emit_call(&g->c, (const void *)interp_ld);
+    restore_regs(&g->c, g);
+    x64_emit_jmp(&g->c, join);
+    finish(g, in->dst, X64_RAX);
+}
+
+static void emit_st(Gen *g, const IrInsn *in)
+{
+    unsigned mo = (unsigned)in->imm, lg = mo & IR_MO_SIZE_MASK;
+    IrVal v = in->args[1];
+    X64Emit *e = &g->e;
+    if (lg == 4 || ty(g, v) == IR_V128) {
+        int32_t s = vslot(g, v);
+        call_keep(g, e, (const void *)interp_st128,
+                  ARGS(ACPU, AV(in->args[0]), AI(mo), ((Arg){A_SLOTPTR, (uint64_t)s})));
+        free_dying(g);
+        return;
+    }
+    X64Reg R = addr_reg(g, in->args[0]);
+    X64Reg V = reg_of(g, v, X64_RDX);
+    bool be = (mo & IR_MO_BE) && lg;
+    uint8_t *stub = g->c.p;
+    if ((mo & IR_MO_ALIGN) && lg) {
+        x64_emit_test_ri(e, false, R, (int32_t)((1u << lg) - 1));
+        x64_emit_jcc(e, X64_CC_NE, stub);
+    }
+    if (be) {
+        x64_emit_jmp(e, stub);
+    } else {
+        x64_emit_alu_rr(e, X64_CMP, true, R, R_LIM);
+        x64_emit_jcc(e, X64_CC_AE, stub);
+    }
+    X64Mem m = x64_mem_idx(R_BASE, R, 1, 0);
+    switch (lg) {
+    case 0: x64_emit_mov_mr8(e, m, V); break;
+    case 1: x64_emit_mov_mr16(e, m, V); break;
+    case 2: x64_emit_mov_mr(e, false, m, V); break;
+    default: x64_emit_mov_mr(e, true, m, V); break;
+    }
+    uint8_t *join = e->p;
+    save_regs(&g->c, g);
+    load_arg(&g->c, g, X64_RDX, (Arg){A_REG, V});
+    load_arg(&g->c, g, X64_RSI, (Arg){A_REG, R});
+    x64_emit_mov_rr(&g->c, true, X64_RDI, R_CPU);
+    x64_emit_mov_ri(&g->c, X64_RCX, mo);
+    x64_emit_call(&g->c, (const void *)interp_st);
+    restore_regs(&g->c, g);
+    x64_emit_jmp(&g->c, join);
+    free_dying(g);
+}
+
+/* -- Floating point -------------------------------------------------------------------
+ * Fast path: the host SSE/FMA instruction under an MXCSR with the op's static
+ * rounding mode (RNE/RTZ/RDN/RUP), all exceptions masked. It is taken only when
+ * the result provably equals fp.c's: the guest's FpCtl has no flush modes, the
+ * op raised no flag other than inexact (so no invalid, zero-divide, overflow,
+ * underflow or denormal-operand case), and the result is not a NaN (NaN
+ * inputs). Inexact accrues NX. Anything else recomputes with fp.c. */
+
+static const uint8_t mxcsr_rc[4] = {0, 3, 1, 2}; /* IrRound -> MXCSR.RC (SDM vol. 1, 10.2.3) */
+
+static void to_xmm(Gen *g, int x, IrVal v, bool dbl)
+{
+    X64Reg r = reg_of(g, v, X64_RAX);
+    if (dbl) x64_emit_movq_xr(&g->e, x, r);
+    else x64_emit_movd_xr(&g->e, x, r);
+}
+
+static X64Mem mx(unsigned rm) { return x64_mem_rip(&jit_mxcsr_table[rm]); }
+
+static void fp_arith(Gen *g, const IrInsn *in)
+{
+    IrType t = (IrType)in->type;
+    bool dbl = t == IR_F64;
+    unsigned rm = (unsigned)in->imm;
+    X64Emit *e = &g->e;
+    IrVal a = in->args[0], b = in->args[1], c3 = in->args[2];
+    bool fast = rm <= IR_RM_RUP && (in->op != IR_OP_fma || have_fma);
+    uint8_t *slow = g->c.p;
+
+    /* The slow path first (cold): fp.c computes everything. */
+    Arg fa = AFP, ft = AI(t), frm = AI(rm);
+    x64_emit_ldmxcsr(&g->c, mx(IR_RM_RNE)); /* clears flags the fast path left */
+    switch (in->op) {
+    case IR_OP_fadd: call_keep(g, &g->c, (const void *)fp_add, ARGS(fa, ft, AV(a), AV(b), frm)); break;
+    case IR_OP_fsub: call_keep(g, &g->c, (const void *)fp_sub, ARGS(fa, ft, AV(a), AV(b), frm)); break;
+    case IR_OP_fmul: call_keep(g, &g->c, (const void *)fp_mul, ARGS(fa, ft, AV(a), AV(b), frm)); break;
+    case IR_OP_fdiv: call_keep(g, &g->c, (const void *)fp_div, ARGS(fa, ft, AV(a), AV(b), frm)); break;
+    case IR_OP_fsqrt: call_keep(g, &g->c, (const void *)fp_sqrt, ARGS(fa, ft, AV(a), frm)); break;
+    default:
+        call_keep(g, &g->c, (const void *)fp_fma, ARGS(fa, ft, AV(a), AV(b), AV(c3), AI(in->aux), frm));
+        break;
+    }
+    uint8_t *slow_jmp_back = g->c.p; /* jmp join, patched below */
+    uint8_t *back8 = x64_emit_jmp_rel32(&g->c, NULL);
+
+    if (!fast) {
+        x64_emit_jmp(e, slow);
+    } else {
+        x64_emit_test_mi8(e, M(R_CPU, offsetof(CpuState, fp.mode)), FP_MODE_FZ | FP_MODE_DAZ);
+        x64_emit_jcc(e, X64_CC_NE, slow);
+        to_xmm(g, 0, a, dbl);
+        if (in->op != IR_OP_fsqrt) to_xmm(g, 1, b, dbl);
+        if (in->op == IR_OP_fma) to_xmm(g, 2, c3, dbl);
+        if (rm != IR_RM_RNE) x64_emit_ldmxcsr(e, mx(rm));
+        switch (in->op) {
+        case IR_OP_fadd: x64_emit_sse_arith(e, 0x58, dbl, 0, 1); break;
+        case IR_OP_fsub: x64_emit_sse_arith(e, 0x5c, dbl, 0, 1); break;
+        case IR_OP_fmul: x64_emit_sse_arith(e, 0x59, dbl, 0, 1); break;
+        case IR_OP_fdiv: x64_emit_sse_arith(e, 0x5e, dbl, 0, 1); break;
+        case IR_OP_fsqrt: x64_emit_sse_arith(e, 0x51, dbl, 0, 0); break;
+        default: {
+            static const uint8_t fop[4] = {0xa9, 0xad, 0xab, 0xaf}; /* madd, nmadd, msub, nmsub */
+            x64_emit_vfma213(e, fop[in->aux & 3], dbl, 0, 1, 2);
+            break;
+        }
+        }
+        x64_emit_stmxcsr(e, SP(JIT_FRAME_MXCSR));
+        if (rm != IR_RM_RNE) x64_emit_ldmxcsr(e, mx(IR_RM_RNE));
+        x64_emit_test_mi8(e, SP(JIT_FRAME_MXCSR), 0x3f);
+        uint8_t *flagged = g->c.p;
+        x64_emit_jcc(e, X64_CC_NE, flagged);
+        uint8_t *resume = e->p;
+        x64_emit_ucomis(e, dbl, 0, 0);
+        x64_emit_jcc(e, X64_CC_P, slow);
+        if (dbl) x64_emit_movq_rx(e, X64_RAX, 0);
+        else x64_emit_movd_rx(e, X64_RAX, 0);
+        /* Cold: only inexact -> accrue NX, clear the sticky flag, go on. */
+        x64_emit_test_mi8(&g->c, SP(JIT_FRAME_MXCSR), 0x1f);
+        x64_emit_jcc(&g->c, X64_CC_NE, slow);
+        if (rm == IR_RM_RNE) x64_emit_ldmxcsr(&g->c, mx(IR_RM_RNE));
+        x64_emit_alu_mi(&g->c, X64_OR, false, M(R_CPU, offsetof(CpuState, fp.flags)), FP_FLAG_NX);
+        x64_emit_jmp(&g->c, resume);
+    }
+    (void)slow_jmp_back;
+    patch(g, back8, e->p);
+    finish(g, in->dst, X64_RAX);
+}
+
+static void fp_cmp_op(Gen *g, const IrInsn *in)
+{
+    IrType t = (IrType)in->type;
+    bool dbl = t == IR_F64;
+    X64Emit *e = &g->e;
+    uint8_t *slow = g->c.p;
+    call_keep(g, &g->c, (const void *)fp_cmp,
+              ARGS(AFP, AI(t), AV(in->args[0]), AV(in->args[1]), AI(in->imm), AI(in->aux != 0)));
+    uint8_t *back = x64_emit_jmp_rel32(&g->c, NULL);
+    to_xmm(g, 0, in->args[0], dbl);
+    to_xmm(g, 1, in->args[1], dbl);
+    x64_emit_ucomis(e, dbl, 0, 1);
+    /* Unordered: fp.c decides the flags (NV for sNaN, or any NaN if signaling). */
+    x64_emit_jcc(e, X64_CC_P, slow);
+    switch (in->imm) {
+    case IR_FCMP_EQ: x64_emit_setcc(e, X64_CC_E, X64_RAX); break;
+    case IR_FCMP_LT: x64_emit_setcc(e, X64_CC_B, X64_RAX); break;
+    case IR_FCMP_LE: x64_emit_setcc(e, X64_CC_BE, X64_RAX); break;
+    default: x64_emit_setcc(e, X64_CC_P, X64_RAX); break; /* ordered here: 0 */
+    }
+    x64_emit_movzx8_rr(e, X64_RAX, X64_RAX);
+    patch(g, back, e->p);
+    finish(g, in->dst, X64_RAX);
+}
+
+static void fp_misc(Gen *g, const IrInsn *in)
+{
+    IrType t = (IrType)in->type, dt = in->dst ? ty(g, in->dst) : IR_VOID;
+    IrVal a = in->args[0];
+    X64Emit *e = &g->e;
+    unsigned rm = (unsigned)in->imm;
+    switch (in->op) {
+    case IR_OP_fmin:
+    case IR_OP_fmax:
+        call_keep(g, e, (const void *)fp_minmax,
+                  ARGS(AFP, AI(t), AV(a), AV(in->args[1]), AI(in->op == IR_OP_fmax), AI(in->aux)));
+        break;
+    case IR_OP_fclass:
+        call_keep(g, e, (const void *)fp_class, ARGS(AI(t), AV(a)));
+        break;
+    case IR_OP_fcvt_f2i:
+        call_keep(g, e, (const void *)fp_to_int, ARGS(AFP, AI(dt), AI(t), AV(a), AI(rm), AI(in->aux)));
+        break;
+    case IR_OP_fcvt_i2f:
+        call_keep(g, e, (const void *)fp_from_int, ARGS(AFP, AI(dt), AI(ty(g, a)), AV(a), AI(rm), AI(in->aux)));
+        break;
+    case IR_OP_fcvt_f2f:
+        call_keep(g, e, (const void *)fp_convert, ARGS(AFP, AI(dt), AI(ty(g, a)), AV(a), AI(rm)));
+        break;
+    default: /* fround */
+        call_keep(g, e, (const void *)fp_round_int, ARGS(AFP, AI(t), AV(a), AI(rm), AI(in->aux)));
+        break;
+    }
+    if (dt == IR_I32 || dt == IR_F32) x64_emit_mov_rr(e, false, X64_RAX, X64_RAX);
+    finish(g, in->dst, X64_RAX);
+}
+
+/* -- Vectors: bodies shared with the interpreter's frame layout (a V128 temp is
+ * two consecutive 8-byte slots); F = rsp + JIT_FRAME_SPILL. --------------------- */
+
+static uint16_t fslot(Gen *g, IrVal v)
+{
+    if (v == IR_NONE) return 0;
+    return (uint16_t)((vslot(g, v) - JIT_FRAME_SPILL) / 8);
+}
+
+static void vec_op(Gen *g, const IrInsn *in)
+{
+    X64Emit *e = &g->e;
+    IrOp op = (IrOp)in->op;
+    if (op == IR_OP_vextract) {
+        call_keep(g, e, (const void *)interp_vextract,
+                  ARGS(((Arg){A_SLOTPTR, (uint64_t)vslot(g, in->args[0])}), AI(in->imm), AI(in->aux)));
+        finish(g, in->dst, X64_RAX);
+        return;
+    }
+    int32_t d = vslot(g, in->dst);
+    if (op == IR_OP_vdup) {
+        call_keep(g, e, (const void *)interp_vdup,
+                  ARGS(((Arg){A_SLOTPTR, (uint64_t)d}), AV(in->args[0]), AI(in->imm)));
+    } else if (op == IR_OP_vinsert) {
+        call_keep(g, e, (const void *)interp_vinsert,
+                  ARGS(((Arg){A_SLOTPTR, (uint64_t)d}), ((Arg){A_SLOTPTR, (uint64_t)vslot(g, in->args[0])}),
+                       AV(in->args[1]), AI(in->imm), AI(in->aux)));
+    } else {
+        IVecFn fn = in->imm <= 3 ? interp_vec_fn(op, (unsigned)in->imm) : NULL;
+        if (!fn) {
+            g->fail = true;
+            return;
+        }
+        /* The body reads its operands from an IOp: one lives in the cold area. */
+        x64_align(&g->c, 8, 0);
+        IOp *ip = (IOp *)(void *)g->c.p;
+        IOp o = {.d = fslot(g, in->dst), .a = fslot(g, in->args[0]), .b = fslot(g, in->args[1]),
+                 .c = fslot(g, in->args[2]), .aux = in->aux, .aux2 = (uint32_t)in->imm,
+                 .imm = (uint64_t)(uintptr_t)fn};
+        for (size_t i = 0; i < sizeof(o); i++) x64_byte(&g->c, ((uint8_t *)&o)[i]);
+        if (g->c.overflow) return;
+        call_keep(g, e, (const void *)fn,
+                  ARGS(ACPU, ((Arg){A_SLOTPTR, JIT_FRAME_SPILL}), AI((uintptr_t)ip)));
+    }
+    free_dying(g);
+}
+
+/* -- One IR instruction ------------------------------------------------------------------ */
+
+static void gen_insn(Gen *g, uint32_t i)
+{
+    const IrInsn *in = &g->ir->insns[i];
+    const IrInsn *nx = i + 1 < g->ir->ninsns ? &g->ir->insns[i + 1] : NULL;
+    X64Emit *e = &g->e;
+    bool w = in->type == IR_I64;
+    g->cur = i;
+
+    switch ((IrOp)in->op) {
+    case IR_OP_nop: return;
+    case IR_OP_insn_start:
+        g->cur_pc = in->imm;
+        g->pc_stored = false;
+        if (g->pc_needed[i]) {
+            store_pc(e, in->imm);
+            g->pc_stored = true;
+        }
+        return;
+    case IR_OP_mov:
+    case IR_OP_bitcast:
+        if (ty(g, in->args[0]) == IR_V128) {
+            int32_t s = vslot(g, in->args[0]), d = vslot(g, in->dst);
+            x64_emit_movdqu_xm(e, 0, SP(s));
+            x64_emit_movdqu_mx(e, SP(d), 0);
+            free_dying(g);
+            return;
+        }
+        load(g, X64_RAX, in->args[0]);
+        finish(g, in->dst, X64_RAX);
+        return;
+
+    case IR_OP_get: {
+        const IrRegInfo *r = &g->ir->regs[in->imm];
+        if (r->type == IR_V128) {
+            int32_t d = vslot(g, in->dst);
+            x64_emit_movdqu_xm(e, 0, M(R_CPU, (int32_t)r->offset));
+            x64_emit_movdqu_mx(e, SP(d), 0);
+            return;
+        }
+        free_dying(g);
+        if (g->t[in->dst].last <= i) return;
+        X64Reg d = alloc_reg(g);
+        x64_emit_mov_rm(e, r->type == IR_I64 || r->type == IR_F64, d, M(R_CPU, (int32_t)r->offset));
+        g->t[in->dst].reg = (int8_t)d;
+        g->owner[d] = in->dst;
+        return;
+    }
+    case IR_OP_set: {
+        const IrRegInfo *r = &g->ir->regs[in->imm];
+        IrVal v = in->args[0];
+        bool w64 = r->type == IR_I64 || r->type == IR_F64;
+        X64Mem m = M(R_CPU, (int32_t)r->offset);
+        if (r->type == IR_V128) {
+            x64_emit_movdqu_xm(e, 0, SP(vslot(g, v)));
+            x64_emit_movdqu_mx(e, m, 0);
+        } else if (is_c(g, v) && (!w64 || fits32(cv(g, v)))) {
+            x64_emit_mov_mi(e, w64, m, (int32_t)cv(g, v));
+        } else {
+            x64_emit_mov_mr(e, w64, m, reg_of(g, v, X64_RAX));
+        }
+        free_dying(g);
+        return;
+    }
+
+    case IR_OP_add: bin_alu(g, in, X64_ADD); return;
+    case IR_OP_sub: bin_alu(g, in, X64_SUB); return;
+    case IR_OP_and: bin_alu(g, in, X64_AND); return;
+    case IR_OP_or: bin_alu(g, in, X64_OR); return;
+    case IR_OP_xor: bin_alu(g, in, X64_XOR); return;
+    case IR_OP_mul:
+        load_a(g, in->args[0]);
+        if (is_c(g, in->args[1]) && fits32(cv(g, in->args[1])))
+            x64_emit_imul_rri(e, w, X64_RAX, X64_RAX, (int32_t)cv(g, in->args[1]));
+        else
+            x64_emit_imul_rr(e, w, X64_RAX, reg_of(g, in->args[1], X64_RCX));
+        finish(g, in->dst, X64_RAX);
+        return;
+    case IR_OP_mulhs:
+    case IR_OP_mulhu:
+    case IR_OP_mulhsu:
+        load(g, X64_RCX, in->args[1]);
+        load_a(g, in->args[0]);
+        if (in->op == IR_OP_mulhs) x64_emit_imul1_r(e, w, X64_RCX);
+        else x64_emit_mul_r(e, w, X64_RCX);
+        if (in->op == IR_OP_mulhsu) {
+            /* signed a x unsigned b: high(ua*b) - (a < 0 ? b : 0). */
+            load(g, X64_RAX, in->args[0]);
+            x64_emit_shift_ri(e, X64_SAR, w, X64_RAX, w ? 63 : 31);
+            x64_emit_alu_rr(e, X64_AND, w, X64_RAX, X64_RCX);
+            x64_emit_alu_rr(e, X64_SUB, w, X64_RDX, X64_RAX);
+        }
+        finish(g, in->dst, X64_RDX);
+        return;
+    case IR_OP_divs: divrem(g, in, true, false); return;
+    case IR_OP_divu: divrem(g, in, false, false); return;
+    case IR_OP_rems: divrem(g, in, true, true); return;
+    case IR_OP_remu: divrem(g, in, false, true); return;
+    case IR_OP_andn:
+    case IR_OP_orn:
+        load(g, X64_RCX, in->args[1]);
+        x64_emit_not_r(e, w, X64_RCX);
+        load_a(g, in->args[0]);
+        x64_emit_alu_rr(e, in->op == IR_OP_andn ? X64_AND : X64_OR, w, X64_RAX, X64_RCX);
+        finish(g, in->dst, X64_RAX);
+        return;
+    case IR_OP_xnor:
+        load_a(g, in->args[0]);
+        alu(g, X64_XOR, w, X64_RAX, in->args[1]);
+        x64_emit_not_r(e, w, X64_RAX);
+        finish(g, in->dst, X64_RAX);
+        return;
+    case IR_OP_shl: shift_op(g, in, X64_SHL); return;
+    case IR_OP_shr: shift_op(g, in, X64_SHR); return;
+    case IR_OP_sar: shift_op(g, in, X64_SAR); return;
+    case IR_OP_rotl: shift_op(g, in, X64_ROL); return;
+    case IR_OP_rotr: shift_op(g, in, X64_ROR); return;
+    case IR_OP_smin: minmax(g, in, X64_CC_G); return;
+    case IR_OP_smax: minmax(g, in, X64_CC_L); return;
+    case IR_OP_umin: minmax(g, in, X64_CC_A); return;
+    case IR_OP_umax: minmax(g, in, X64_CC_B); return;
+    case IR_OP_carry_add: flag_op(g, in, X64_ADD, X64_CC_B, false); return;
+    case IR_OP_ovf_add: flag_op(g, in, X64_ADD, X64_CC_O, false); return;
+    case IR_OP_ovf_sub: flag_op(g, in, X64_SUB, X64_CC_O, false); return;
+    case IR_OP_carry_adc: flag_op(g, in, X64_ADC, X64_CC_B, true); return;
+    case IR_OP_borrow_sbb: flag_op(g, in, X64_SBB, X64_CC_B, true); return;
+    case IR_OP_ovf_adc: flag_op(g, in, X64_ADC, X64_CC_O, true); return;
+    case IR_OP_ovf_sbb: flag_op(g, in, X64_SBB, X64_CC_O, true); return;
+    case IR_OP_not: case IR_OP_neg: case IR_OP_clz: case IR_OP_ctz: case IR_OP_cpop:
+    case IR_OP_bswap: case IR_OP_brev: case IR_OP_sext8: case IR_OP_sext16: case IR_OP_sext32:
+    case IR_OP_zext8: case IR_OP_zext16: case IR_OP_zext32: case IR_OP_extu: case IR_OP_exts:
+    case IR_OP_trunc: case IR_OP_parity:
+        unop(g, in);
+        return;
+    case IR_OP_extract:
+    case IR_OP_sextract:
+    case IR_OP_deposit:
+        bitfield(g, in);
+        return;
+
+    case IR_OP_setcond: {
+        /* Fused with the goto_cond that consumes it, when nothing else does. */
+        if (nx && nx->op == IR_OP_goto_cond && nx->args[0] == in->dst && g->t[in->dst].last == i + 1) {
+            X64Cond cc = emit_cmp(g, in);
+            g->cur = i + 1;
+            free_dying(g);
+            emit_goto_cc(g, cc, nx->imm);
+            g->skip = i + 1;
+            return;
+        }
+        X64Cond cc = emit_cmp(g, in);
+        x64_emit_setcc(e, cc, X64_RAX);
+        x64_emit_movzx8_rr(e, X64_RAX, X64_RAX);
+        finish(g, in->dst, X64_RAX);
+        return;
+    }
+    case IR_OP_select: {
+        if (in->type == IR_V128) {
+            int32_t d = vslot(g, in->dst);
+            int32_t sa = vslot(g, in->args[1]), sb = vslot(g, in->args[2]);
+            X64Reg c = reg_of(g, in->args[0], X64_RAX);
+            x64_emit_movdqu_xm(e, 0, SP(sb));
+            x64_emit_test_rr(e, true, c, c);
+            uint8_t *j = x64_emit_jcc8_fwd(e, X64_CC_E);
+            x64_emit_movdqu_xm(e, 0, SP(sa));
+            x64_bind8(e, j);
+            x64_emit_movdqu_mx(e, SP(d), 0);
+            free_dying(g);
+            return;
+        }
+        load(g, X64_RCX, in->args[1]);
+        load(g, X64_RAX, in->args[2]);
+        X64Reg c = reg_of(g, in->args[0], X64_RDX);
+        x64_emit_test_rr(e, true, c, c);
+        x64_emit_cmov(e, X64_CC_NE, true, X64_RAX, X64_RCX);
+        finish(g, in->dst, X64_RAX);
+        return;
+    }
+
+    case IR_OP_ld: emit_ld(g, in); return;
+    case IR_OP_st: emit_st(g, in); return;
+    case IR_OP_lr:
+        call_keep(g, e, (const void *)interp_lr,
+                  ARGS(ACPU, AV(in->args[0]), AI(in->imm), AI(w)));
+        finish(g, in->dst, X64_RAX);
+        return;
+    case IR_OP_sc:
+        call_keep(g, e, (const void *)interp_sc,
+                  ARGS(ACPU, AV(in->args[0]), AV(in->args[1]), AI(in->imm)));
+        if (!w) x64_emit_mov_rr(e, false, X64_RAX, X64_RAX);
+        finish(g, in->dst, X64_RAX);
+        return;
+    case IR_OP_cas:
+        call_keep(g, e, (const void *)interp_cas,
+                  ARGS(ACPU, AV(in->args[0]), AV(in->args[1]), AV(in->args[2]), AI(in->imm), AI(w)));
+        finish(g, in->dst, X64_RAX);
+        return;
+    case IR_OP_rmw:
+        call_keep(g, e, (const void *)interp_rmw,
+                  ARGS(ACPU, AV(in->args[0]), AV(in->args[1]), AI(in->imm), AI(in->aux), AI(w)));
+        finish(g, in->dst, X64_RAX);
+        return;
+    case IR_OP_fence:
+        if (in->imm & IR_FENCE_INSN) {
+            call_keep(g, e, (const void *)jit_helper_fence_insn, ARGS(ACPU));
+        } else if (in->imm & IR_FENCE_SL) {
+            /* x86 is TSO: only store->load ordering needs a fence (SDM vol. 3, 8.2.2). */
+            x64_emit_mfence(e);
+        }
+        return;
+
+    case IR_OP_fadd: case IR_OP_fsub: case IR_OP_fmul: case IR_OP_fdiv: case IR_OP_fsqrt:
+    case IR_OP_fma:
+        fp_arith(g, in);
+        return;
+    case IR_OP_fcmp: fp_cmp_op(g, in); return;
+    case IR_OP_fmin: case IR_OP_fmax: case IR_OP_fclass: case IR_OP_fcvt_f2i:
+    case IR_OP_fcvt_i2f: case IR_OP_fcvt_f2f: case IR_OP_fround:
+        fp_misc(g, in);
+        return;
+
+    case IR_OP_call: {
+        const IrHelper *h = (const IrHelper *)(uintptr_t)in->imm;
+        Arg a[5] = {ACPU, AV(in->args[0]), AV(in->args[1]), AV(in->args[2]), AV(in->args[3])};
+        call_keep(g, e, h->fn, a, 1u + h->nargs);
+        if (in->dst != IR_NONE && h->ret_type != IR_VOID) {
+            IrType rt = ty(g, in->dst);
+            if (rt == IR_I32 || rt == IR_F32) x64_emit_mov_rr(e, false, X64_RAX, X64_RAX);
+        }
+        finish(g, in->dst, X64_RAX);
+        return;
+    }
+
+    case IR_OP_goto:
+        if (in->aux & IR_EXIT_NOCHAIN) {
+            store_pc(e, in->imm);
+            emit_nochain(g);
+        } else {
+            emit_goto(g, in->imm);
+        }
+        return;
+    case IR_OP_goto_cond: {
+        X64Reg c = reg_of(g, in->args[0], X64_RAX);
+        x64_emit_test_rr(e, true, c, c);
+        free_dying(g);
+        emit_goto_cc(g, X64_CC_NE, in->imm);
+        return;
+    }
+    case IR_OP_goto_ind: {
+        load(g, X64_RAX, in->args[0]);
+        x64_emit_mov_mr(e, true, M(R_CPU, offsetof(CpuState, pc)), X64_RAX);
+        if (in->aux & IR_EXIT_NOCHAIN) {
+            emit_nochain(g);
+            return;
+        }
+        uint64_t fl = g->ir->flags;
+        if (g->jc->stats) x64_emit_alu_mi(e, X64_ADD, true, M(R_VCPU, JIT_VCPU_NIND_OFF), 1);
+        /* Jump cache: entry (pc >> 1) & mask, 32 bytes each, at r12. */
+        x64_emit_mov_rr(e, false, X64_RCX, X64_RAX);
+        x64_emit_shift_ri(e, X64_SHR, false, X64_RCX, 1);
+        x64_emit_alu_ri(e, X64_AND, false, X64_RCX, JIT_JC_SIZE - 1);
+        x64_emit_shift_ri(e, X64_SHL, false, X64_RCX, 5);
+        uint8_t *miss = g->c.p;
+        x64_emit_alu_rm(e, X64_CMP, true, X64_RAX, x64_mem_idx(R_VCPU, X64_RCX, 1, 0));
+        x64_emit_jcc(e, X64_CC_NE, miss);
+        if (fits32(fl)) {
+            x64_emit_alu_mi(e, X64_CMP, true, x64_mem_idx(R_VCPU, X64_RCX, 1, 8), (int32_t)fl);
+        } else {
+            x64_emit_mov_ri(e, X64_RDX, fl);
+            x64_emit_alu_rm(e, X64_CMP, true, X64_RDX, x64_mem_idx(R_VCPU, X64_RCX, 1, 8));
+        }
+        x64_emit_jcc(e, X64_CC_NE, miss);
+        x64_emit_jmp_m(e, x64_mem_idx(R_VCPU, X64_RCX, 1, 16));
+        /* Miss: the shared hash (no translation) refills the entry. */
+        X64Emit *c = &g->c;
+        x64_emit_mov_rr(c, true, X64_RSI, X64_RAX);
+        x64_emit_mov_rr(c, true, X64_RDI, R_CPU);
+        x64_emit_mov_ri(c, X64_RDX, fl);
+        x64_emit_call(c, (const void *)jit_helper_ind_lookup);
+        x64_emit_test_rr(c, true, X64_RAX, X64_RAX);
+        uint8_t *j = x64_emit_jcc8_fwd(c, X64_CC_E);
+        x64_emit_jmp_r(c, X64_RAX);
+        x64_bind8(c, j);
+        ret_to_dispatcher(c, JIT_RET_NOCHAIN);
+        return;
+    }
+    case IR_OP_raise:
+        if (!g->pc_stored) store_pc(e, g->cur_pc);
+        x64_emit_mov_rr(e, true, X64_RDI, R_CPU);
+        x64_emit_mov_ri(e, X64_RSI, in->imm);
+        load(g, X64_RDX, in->args[0]);
+        x64_emit_call(e, (const void *)cpu_raise);
+        return;
+
+    default:
+        if (in->op >= IR_OP_vdup && in->op <= IR_OP_vfdiv) {
+            vec_op(g, in);
+            return;
+        }
+        g->fail = true;
+        return;
+    }
+}
+
+/* -- Block --------------------------------------------------------------------------------- */
+
+unsigned jit_count_exits(const IrBlock *ir)
+{
+    unsigned n = 0;
+    for (uint32_t i = 0; i < ir->ninsns; i++) {
+        const IrInsn *in = &ir->insns[i];
+        if (in->op == IR_OP_goto_cond || (in->op == IR_OP_goto && !(in->aux & IR_EXIT_NOCHAIN))) n++;
+    }
+    return n;
+}
+
+int x64_compile(JitCompile *jc)
+{
+    const IrBlock *ir = jc->ir;
+    JitBlock *blk = jc->blk;
+    uint32_t n = ir->ninsns;
+    Gen *g = calloc(1, sizeof(*g));
+    Temp *t = malloc(ir->ntemps * sizeof(Temp));
+    uint8_t *pc_needed = calloc(n ? n : 1, 1);
+    if (!g || !t || !pc_needed) abort(); /* host OOM */
+    g->jc = jc;
+    g->ir = ir;
+    g->t = t;
+    g->pc_needed = pc_needed;
+    g->next_slot = JIT_FRAME_SPILL;
+    g->cur_pc = ir->pc;
+    x64_init(&g->e, jc->hot, (size_t)(jc->hot_end - jc->hot));
+    x64_init(&g->c, jc->cold, (size_t)(jc->cold_end - jc->cold));
+
+    /* Last uses (one forward pass; the def counts when a temp is never used). */
+    for (uint32_t v = 0; v < ir->ntemps; v++) t[v] = (Temp){.reg = -1, .slot = -1};
+    for (uint32_t i = 0; i < n; i++) {
+        const IrInsn *in = &ir->insns[i];
+        if (in->dst) t[in->dst].last = i;
+        for (unsigned k = 0; k < IR_MAX_ARGS; k++)
+            if (in->args[k]) t[in->args[k]].last = i;
+    }
+    /* pc must be exact only at ops that may fault (as in the interpreter). */
+    for (uint32_t i = n, fault = 0; i-- > 0;) {
+        if (ir->insns[i].op == IR_OP_insn_start) {
+            pc_needed[i] = (uint8_t)fault;
+            fault = 0;
+        } else if (ir_op_info[ir->insns[i].op].flags & IR_OPF_FAULT && ir->insns[i].op != IR_OP_raise) {
+            fault = 1;
+        }
+    }
+
+    /* Entry: [countdown], patchable jump (dead-block switch), exit request. */
+    X64Emit *e = &g->e;
+    blk->code = e->p;
+    if (jc->counter) {
+        uint8_t *tier = g->c.p;
+        x64_emit_mov_rr(&g->c, true, X64_RDI, R_CPU);
+        x64_emit_mov_ri(&g->c, X64_RSI, (uint64_t)(uintptr_t)blk);
+        x64_emit_call(&g->c, (const void *)jit_tier_hit);
+        uint8_t *back = x64_emit_jmp_rel32(&g->c, NULL);
+        x64_emit_alu_mi(e, X64_SUB, false, x64_mem_rip(jc->counter), 1);
+        /* rip-relative with an immediate: the displacement must account for
+         * the trailing imm8 (SDM vol. 2, 2.2.1.6), fixed up here. */
+        if (!e->overflow) {
+            int32_t d;
+            memcpy(&d, e->p - 5, 4);
+            d -= 1;
+            memcpy(e->p - 5, &d, 4);
+        }
+        x64_emit_jcc(e, X64_CC_S, tier);
+        patch(g, back, e->p);
+    }
+    blk->dead_stub = g->c.p;
+    store_pc(&g->c, ir->pc);
+    ret_to_dispatcher(&g->c, JIT_RET_NOCHAIN);
+    x64_align(e, 4, 1);
+    uint8_t *entry_jmp = e->p;
+    blk->entry_site = x64_emit_jmp_rel32(e, NULL);
+    patch(g, blk->entry_site, entry_jmp + 5);
+    uint8_t *intr = g->c.p;
+    store_pc(&g->c, ir->pc);
+    ret_to_dispatcher(&g->c, JIT_RET_INTERRUPT);
+    x64_emit_alu_mi(e, X64_CMP, false, M(R_CPU, offsetof(CpuState, exit_request)), 0);
+    x64_emit_jcc(e, X64_CC_NE, intr);
+
+    for (uint32_t i = 0; i < n && !g->fail; i++) {
+        if (g->skip && i == g->skip) continue; /* fused into the previous insn */
+        gen_insn(g, i);
+    }
+
+    int r = 0;
+    if (g->fail) {
+        vm_error("jit: cannot compile block 0x%" PRIx64 " (unsupported IR)", ir->pc);
+        ir_print(ir, stderr);
+        abort();
+    }
+    if (g->e.overflow || g->c.overflow) r = -ENOSPC;
+    jc->hot_used = x64_size(&g->e);
+    jc->cold_used = x64_size(&g->c);
+    blk->nexits = g->nexit;
+    free(pc_needed);
+    free(t);
+    free(g);
+    return r;
+}
+
+/* -- Head: entry trampoline, epilogue, MXCSR images ----------------------------------------- */
+
+uint8_t *jit_epilogue;
+const uint32_t *jit_mxcsr_table;
+
+size_t x64_gen_head(uint8_t *buf, size_t len)
+{
+    X64Emit e;
+    x64_init(&e, buf, len);
+    /* MXCSR images: all exceptions masked, flags clear, RC per IrRound. */
+    uint32_t *mxt = (uint32_t *)(void *)e.p;
+    for (unsigned rm = 0; rm < 4; rm++) x64_u32(&e, 0x1f80u | (uint32_t)mxcsr_rc[rm] << 13);
+    jit_mxcsr_table = mxt;
+    x64_align(&e, 16, 0);
+
+    jit_enter = (JitEnterFn)(void *)e.p;
+    static const X64Reg saved[6] = {X64_RBX, X64_RBP, X64_R12, X64_R13, X64_R14, X64_R15};
+    for (int i = 0; i < 6; i++) x64_emit_push(&e, saved[i]);
+    /* 6 pushes + return address = 56 bytes: FRAME = 8 mod 16 realigns rsp. */
+    x64_emit_alu_ri(&e, X64_SUB, true, X64_RSP, JIT_FRAME_SIZE);
+    x64_emit_mov_rr(&e, true, R_CPU, X64_RDI);
+    x64_emit_mov_rr(&e, true, R_VCPU, X64_RSI);
+    x64_emit_mov_rm(&e, true, R_BASE, M(R_CPU, offsetof(CpuState, guest_base)));
+    x64_emit_mov_rm(&e, true, R_LIM, M(R_VCPU, JIT_VCPU_FASTLIM_OFF));
+    x64_emit_ldmxcsr(&e, x64_mem_rip(&mxt[IR_RM_RNE]));
+    x64_emit_jmp_r(&e, X64_RDX);
+
+    x64_align(&e, 16, 0);
+    jit_epilogue = e.p;
+    x64_emit_alu_ri(&e, X64_ADD, true, X64_RSP, JIT_FRAME_SIZE);
+    for (int i = 5; i >= 0; i--) x64_emit_pop(&e, saved[i]);
+    x64_emit_ret(&e);
+    return e.overflow ? 0 : x64_size(&e);
+}
+
+void x64_kill_block(JitBlock *b)
+{
+    x64_patch_rel32(b->entry_site, b->dead_stub);
+}
+
+void x64_chain(JitExit *x, const void *target)
+{
+    x64_patch_rel32(x->site, target);
+}
+
+_Static_assert(JIT_FRAME_SIZE % 16 == 8, "frame keeps rsp 16-byte aligned at calls");
+_Static_assert(offsetof(JitVcpu, jc) == 0, "jump cache at r12 + 0");

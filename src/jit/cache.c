@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/* The shared code cache: one RWX pool for every vCPU (hot and cold areas bumped
+ * upward), the block hash keyed by (pc, tb_flags) with lock-free lookup,
+ * translation under the lock, chaining, invalidation and the full flush. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "jit/jit_int.h"
+#include "vm/disas.h"
+#include "vm/log.h"
+
+#define HASH_BITS 15
+#define NBUCKETS (1u << HASH_BITS)
+#define HEAD_SIZE 4096
+/* Largest code one block may need; a block that does not fit triggers a flush. */
+#define BLOCK_MAX_HOT (256 * 1024)
+#define BLOCK_MAX_COLD (256 * 1024)
+
+JitCache jit_cache = {.lock = PTHREAD_MUTEX_INITIALIZER, .gen = 1};
+JitEnterFn jit_enter;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline unsigned hash_key(uint64_t pc, uint64_t flags)
+{
+    uint64_t h = (pc ^ (flags * 0xff51afd7ed558ccdull)) * 0x9e3779b97f4a7c15ull;
+    return (unsigned)(h >> (64 - HASH_BITS));
+}
+
+/* Splits the pool after the head: 3/4 hot, 1/4 cold. */
+static void reset_areas(void)
+{
+    JitCache *c = &jit_cache;
+    size_t rest = (size_t)(c->pool + c->pool_size - c->head_end);
+    c->hot = c->head_end;
+    c->hot_end = c->cold = c->head_end + (rest / 4) * 3;
+    c->cold_end = c->pool + c->pool_size;
+}
+
+int jit_cache_init(size_t size)
+{
+    JitCache *c = &jit_cache;
+    if (c->pool) return 0;
+    if (size < (size_t)4 << 20) size = (size_t)4 << 20;
+    /* Generated code reaches everything in the pool with rel32. */
+    if (size > (size_t)1 << 30) size = (size_t)1 << 30;
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return -errno;
+    c->buckets = calloc(NBUCKETS, sizeof(JitBlock *));
+    if (!c->buckets) {
+        munmap(p, size);
+        return -ENOMEM;
+    }
+    c->pool = p;
+    c->pool_size = size;
+    size_t n = x64_gen_head(c->pool, HEAD_SIZE);
+    if (!n) abort();
+    c->head_end = c->pool + HEAD_SIZE;
+    reset_areas();
+    return 0;
+}
+
+JitBlock *jit_hash_lookup(uint64_t pc, uint64_t flags)
+{
+    JitBlock *b = __atomic_load_n(&jit_cache.buckets[hash_key(pc, flags)], __ATOMIC_ACQUIRE);
+    for (; b; b = __atomic_load_n(&b->hnext, __ATOMIC_ACQUIRE))
+        if (b->pc == pc && b->flags == flags) return b;
+    return NULL;
+}
+
+/* -- Flush -----------------------------------------------------------------------------
+ * Resets the whole pool. Only safe when no vCPU executes generated code: the
+ * caller holds the lock and is itself outside generated code; others are asked
+ * to leave (exit_request) and waited for. */
+static void flush_locked(void)
+{
+    JitCache *c = &jit_cache;
+    c->flush_pending = 1;
+    for (;;) {
+        bool busy = false;
+        for (JitVcpu *v = c->vcpus; v; v = v->next) {
+            if (__atomic_load_n(&v->in_code, __ATOMIC_SEQ_CST)) {
+                busy = true;
+                v->cpu->exit_request = 1;
+            }
+        }
+        if (!busy) break;
+        /* Others may need the lock to get out (fence.i): let them have it. */
+        pthread_mutex_unlock(&c->lock);
+        sched_yield();
+        pthread_mutex_lock(&c->lock);
+    }
+    double fill = (double)((c->hot - c->head_end) + (c->cold - c->hot_end)) /
+                  (double)(c->pool_size - HEAD_SIZE);
+    memset(c->buckets, 0, NBUCKETS * sizeof(JitBlock *));
+    for (JitBlock *b = c->all, *n; b; b = n) {
+        n = b->anext;
+        free(b);
+    }
+    c->all = NULL;
+    reset_areas();
+    __atomic_add_fetch(&c->gen, 1, __ATOMIC_SEQ_CST);
+    c->st.flushes++;
+    c->flush_pending = 0;
+    jit_tier_adapt(fill);
+    vm_log(LOG_JIT, LOG_INFO, "jit: code cache flushed (%.0f%% full)", fill * 100);
+}
+
+/* -- Translation ---------------------------------------------------------------------------- */
+
+static void log_out_asm(JitBlock *b)
+{
+    FILE *f = log_file ? log_file : stderr;
+    fprintf(f, "OUT: [guest 0x%" PRIx64 "] %u+%u host bytes\n", b->pc, b->hot_size, b->cold_size);
+    disas_host(b->code, b->hot_size, (uint64_t)(uintptr_t)b->code, f);
+    fprintf(f, "  -- cold --\n");
+    disas_host(b->cold, b->cold_size, (uint64_t)(uintptr_t)b->cold, f);
+    fprintf(f, "\n");
+}
+
+static JitBlock *translate(CpuState *cpu, JitVcpu *v, uint64_t pc, uint64_t flags)
+{
+    JitCache *c = &jit_cache;
+    uint64_t t0 = now_ns();
+    /* Code fetch is not guest execution (see the interpreter's translate). */
+    int in_guest = cpu->in_guest;
+    cpu->in_guest = 0;
+    frontend_translate(cpu, &v->ir, pc);
+    cpu->in_guest = in_guest;
+    uint64_t t1 = now_ns();
+
+    unsigned nexits = jit_count_exits(&v->ir);
+    JitBlock *b = calloc(1, sizeof(JitBlock) + nexits * sizeof(JitExit));
+    if (!b) abort();
+    b->pc = pc;
+    b->flags = flags;
+    b->guest_start = pc;
+    b->guest_end = pc + (v->ir.guest_size ? v->ir.guest_size : 1);
+    if (b->guest_end < pc) b->guest_end = UINT64_MAX;
+    b->tier = 1;
+
+    pthread_mutex_lock(&c->lock);
+    JitBlock *old = jit_hash_lookup(pc, flags);
+    if (old) {
+        pthread_mutex_unlock(&c->lock);
+        free(b);
+        return old;
+    }
+    int32_t init = jit_tier_initial_count();
+    for (int attempt = 0;; attempt++) {
+        JitCompile jc = {.ir = &v->ir, .blk = b, .stats = logd_enabled(LOGD_JIT_STATS)};
+        uint8_t *hot = c->hot;
+        if (init) {
+            /* The countdown cell sits in the hot area just before the code. */
+            hot = (uint8_t *)(((uintptr_t)hot + 3) & ~(uintptr_t)3);
+            jc.counter = (int32_t *)(void *)hot;
+            hot += 4;
+        }
+        jc.hot = hot;
+        jc.hot_end = c->hot_end;
+        jc.cold = c->cold;
+        jc.cold_end = c->cold_end;
+        if (jc.hot_end - jc.hot > BLOCK_MAX_HOT + 64 && jc.cold_end - jc.cold > BLOCK_MAX_COLD) {
+            int r = x64_compile(&jc);
+            if (r == 0) {
+                if (jc.counter) *jc.counter = init;
+                b->counter = jc.counter;
+                b->hot_size = (uint32_t)jc.hot_used;
+                b->cold = jc.cold;
+                b->cold_size = (uint32_t)jc.cold_used;
+                c->hot = jc.hot + jc.hot_used;
+                c->cold = jc.cold + jc.cold_used;
+                break;
+            }
+        }
+        if (attempt) {
+            vm_error("jit: block 0x%" PRIx64 " does not fit in an empty code cache", pc);
+            abort();
+        }
+        flush_locked();
+        memset(b->exits, 0, nexits * sizeof(JitExit));
+    }
+    b->anext = c->all;
+    c->all = b;
+    JitBlock **head = &c->buckets[hash_key(pc, flags)];
+    b->hnext = *head;
+    __atomic_store_n(head, b, __ATOMIC_RELEASE);
+    uint64_t t2 = now_ns();
+    c->st.blocks[1]++;
+    c->st.bytes[1] += b->hot_size + b->cold_size;
+    jit_tier_note_compile(1, t1 - t0, t2 - t1, b->hot_size + b->cold_size);
+    if (logd_enabled(LOGD_OUT_ASM)) log_out_asm(b);
+    pthread_mutex_unlock(&c->lock);
+    vm_log(LOG_JIT, LOG_TRACE, "jit: block 0x%" PRIx64 ": %u IR insns -> %u+%u bytes", pc,
+           v->ir.ninsns, b->hot_size, b->cold_size);
+    return b;
+}
+
+static void jc_check_gen(JitVcpu *v)
+{
+    uint64_t g = __atomic_load_n(&jit_cache.gen, __ATOMIC_ACQUIRE);
+    if (v->jc_gen != g) {
+        for (unsigned i = 0; i < JIT_JC_SIZE; i++) v->jc[i] = (JitJcEntry){.pc = 1};
+        v->jc_gen = g;
+    }
+}
+
+static void jc_fill(JitVcpu *v, JitBlock *b)
+{
+    JitJcEntry *e = &v->jc[(b->pc >> 1) & (JIT_JC_SIZE - 1)];
+    e->pc = 1; /* never matches while being rewritten */
+    e->flags = b->flags;
+    e->code = b->code;
+    e->blk = b;
+    e->pc = b->pc;
+}
+
+JitBlock *jit_find(CpuState *cpu, JitVcpu *v, uint64_t pc, uint64_t flags)
+{
+    jc_check_gen(v);
+    JitJcEntry *e = &v->jc[(pc >> 1) & (JIT_JC_SIZE - 1)];
+    if (e->pc == pc && e->flags == flags && !e->blk->dead) return e->blk;
+    JitBlock *b = jit_hash_lookup(pc, flags);
+    if (!b) b = translate(cpu, v, pc, flags);
+    jc_check_gen(v); /* translation may have flushed */
+    jc_fill(v, b);
+    return b;
+}
+
+JitBlock *jit_link(CpuState *cpu, JitVcpu *v, JitExit *x)
+{
+    JitBlock *from = x->from;
+    uint64_t g = __atomic_load_n(&jit_cache.gen, __ATOMIC_ACQUIRE);
+    JitBlock *n = jit_find(cpu, v, x->pc, from->flags);
+    /* Chain only when the source block survived (no flush since it ran) and
+     * both are live; a later invalidation of n switches n's entry to its dead
+     * stub, which keeps this jump correct without unchaining it. */
+    pthread_mutex_lock(&jit_cache.lock);
+    if (jit_cache.gen == g && !from->dead && !n->dead && x->site) {
+        x64_chain(x, n->code);
+        jit_cache.st.links++;
+    }
+    pthread_mutex_unlock(&jit_cache.lock);
+    return n;
+}
+
+/* Removes blocks overlapping [start, end): their entry becomes a jump to their
+ * dead stub (so chained jumps and jump-cache entries into them fall back to
+ * the dispatcher) and they leave the hash. Code memory is reclaimed by the
+ * next flush. */
+void jit_invalidate(uint64_t start, uint64_t len)
+{
+    JitCache *c = &jit_cache;
+    pthread_mutex_lock(&c->lock);
+    if (c->buckets) {
+        uint64_t end = start + len;
+        if (end < start || len == 0) end = UINT64_MAX;
+        uint64_t n = 0;
+        for (unsigned i = 0; i < NBUCKETS; i++) {
+            JitBlock **pp = &c->buckets[i], *b;
+            while ((b = *pp)) {
+                if (b->guest_start < end && start < b->guest_end) {
+                    __atomic_store_n(pp, b->hnext, __ATOMIC_RELEASE);
+                    b->dead = true;
+                    x64_kill_block(b);
+                    n++;
+                } else {
+                    pp = &b->hnext;
+                }
+            }
+        }
+        c->st.invalidations++;
+        c->st.invalidated_blocks += n;
+    }
+    pthread_mutex_unlock(&c->lock);
+    vm_log(LOG_JIT, LOG_TRACE, "jit: invalidate 0x%" PRIx64 "+0x%" PRIx64, start, len);
+}

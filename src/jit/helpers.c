@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* Runtime helpers that generated code calls: the indirect-branch miss path
+ * (shared hash, no translation), fence.i, and the few ops without an x86
+ * instruction. */
+#include "jit/jit_int.h"
+
+const void *jit_helper_ind_lookup(CpuState *cpu, uint64_t pc, uint64_t flags)
+{
+    JitVcpu *v = cpu->engine;
+    jit_cache.st.ind_lookups_c++;
+    if (v->jc_gen != __atomic_load_n(&jit_cache.gen, __ATOMIC_ACQUIRE)) return NULL;
+    JitBlock *b = jit_hash_lookup(pc, flags);
+    if (!b || b->dead) return NULL;
+    jit_cache.st.ind_hits_c++;
+    JitJcEntry *e = &v->jc[(pc >> 1) & (JIT_JC_SIZE - 1)];
+    e->pc = 1;
+    e->flags = b->flags;
+    e->code = b->code;
+    e->blk = b;
+    e->pc = pc;
+    return b->code;
+}
+
+/* fence.i: every translation goes. The running block stays in memory (code is
+ * only reclaimed by a flush, never while a vCPU is in it) and finishes; its
+ * exits then reach the dispatcher through the dead blocks' stubs. */
+void jit_helper_fence_insn(CpuState *cpu)
+{
+    (void)cpu;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    jit_invalidate(0, 0);
+}
+
+uint64_t jit_helper_brev(uint64_t x, uint64_t w64)
+{
+    x = __builtin_bswap64(x);
+    x = ((x & 0x0f0f0f0f0f0f0f0full) << 4) | ((x >> 4) & 0x0f0f0f0f0f0f0f0full);
+    x = ((x & 0x3333333333333333ull) << 2) | ((x >> 2) & 0x3333333333333333ull);
+    x = ((x & 0x5555555555555555ull) << 1) | ((x >> 1) & 0x5555555555555555ull);
+    return w64 ? x : x >> 32;
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/* The JIT engine: per-vCPU setup, the dispatcher loop between generated code
+ * and the code cache (chaining on the first pass through an exit), exits for
+ * interrupts and exceptions, and the Engine glue (-accel jit). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jit/jit_int.h"
+#include "vm/engine.h"
+#include "vm/log.h"
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_err;
+
+static void jit_init_once(void)
+{
+    if (!x64_host_ok()) {
+        init_err = -ENOTSUP;
+        return;
+    }
+    init_err = jit_cache_init(jit_config.cache_size);
+}
+
+int jit_configure(const char *spec, char *err, size_t errlen)
+{
+    return jit_parse_options(spec, err, errlen);
+}
+
+static inline uint64_t tb_flags_of(CpuState *cpu)
+{
+    return cpu->arch->tb_flags ? cpu->arch->tb_flags(cpu) : 0;
+}
+
+static int jit_cpu_init(CpuState *cpu)
+{
+    pthread_once(&init_once, jit_init_once);
+    if (init_err) return init_err;
+    JitVcpu *v;
+    if (posix_memalign((void **)&v, 64, sizeof(*v))) return -ENOMEM;
+    memset(v, 0, sizeof(*v));
+    for (unsigned i = 0; i < JIT_JC_SIZE; i++) v->jc[i].pc = 1; /* odd: never a block pc */
+    v->jc_gen = jit_cache.gen;
+    v->cpu = cpu;
+    ir_block_init(&v->ir, cpu->arch->regs, cpu->arch->nregs);
+    pthread_mutex_lock(&jit_cache.lock);
+    v->next = jit_cache.vcpus;
+    jit_cache.vcpus = v;
+    pthread_mutex_unlock(&jit_cache.lock);
+    cpu->engine = v;
+    return 0;
+}
+
+static void jit_cpu_free(CpuState *cpu)
+{
+    JitVcpu *v = cpu->engine;
+    if (!v) return;
+    if (logd_enabled(LOGD_JIT_STATS)) jit_stats_print();
+    pthread_mutex_lock(&jit_cache.lock);
+    for (JitVcpu **pp = &jit_cache.vcpus; *pp; pp = &(*pp)->next)
+        if (*pp == v) {
+            *pp = v->next;
+            break;
+        }
+    pthread_mutex_unlock(&jit_cache.lock);
+    ir_block_free(&v->ir);
+    free(v);
+    cpu->engine = NULL;
+}
+
+/* Runs guest code until an exception; faults raised inside (helpers, the host
+ * fault handler) arrive through cpu->jmp_env. */
+static int jit_exec(CpuState *cpu)
+{
+    JitVcpu *v = cpu->engine;
+    JitCache *c = &jit_cache;
+    if (sigsetjmp(cpu->jmp_env, 0)) {
+        __atomic_store_n(&v->in_code, 0, __ATOMIC_SEQ_CST);
+        cpu->in_guest = 0;
+        return cpu->exception;
+    }
+    cpu->in_guest = 1;
+    /* One compare guards every direct access of up to 16 bytes (as in the
+     * interpreter): addr < fastlim implies addr + 16 <= guest_limit. */
+    v->fastlim = cpu->guest_base && cpu->guest_limit >= 16 ? cpu->guest_limit - 15 : 0;
+    JitBlock *tb = NULL;
+    for (;;) {
+        if (jit_unlikely(cpu->exit_request)) {
+            cpu->exit_request = 0;
+            cpu->exception = EXCP_INTERRUPT;
+            cpu->in_guest = 0;
+            return EXCP_INTERRUPT;
+        }
+        if (!tb) tb = jit_find(cpu, v, cpu->pc, tb_flags_of(cpu));
+        if (logd_enabled(LOGD_EXEC))
+            fprintf(log_file ? log_file : stderr, "exec: cpu %d pc 0x%016" PRIx64 "\n", cpu->cpu_index, tb->pc);
+        __atomic_store_n(&v->in_code, 1, __ATOMIC_SEQ_CST);
+        if (jit_unlikely(c->flush_pending)) {
+            /* A flush waits for us: step out and let it happen. */
+            __atomic_store_n(&v->in_code, 0, __ATOMIC_SEQ_CST);
+            pthread_mutex_lock(&c->lock);
+            pthread_mutex_unlock(&c->lock);
+            tb = NULL;
+            continue;
+        }
+        uintptr_t r = jit_enter(cpu, v, tb->code);
+        __atomic_store_n(&v->in_code, 0, __ATOMIC_SEQ_CST);
+        tb = NULL;
+        if (r > JIT_RET_MAX) {
+            /* An exit not chained yet: find the successor, chain, go on. */
+            c->st.unchained_exits++;
+            tb = jit_link(cpu, v, (JitExit *)r);
+        } else if (r == JIT_RET_INTERRUPT) {
+            c->st.interrupts++;
+        } else {
+            c->st.nochain_exits++;
+        }
+    }
+}
+
+static void jit_engine_invalidate(uint64_t start, uint64_t len)
+{
+    pthread_once(&init_once, jit_init_once);
+    if (!init_err) jit_invalidate(start, len);
+}
+
+const Engine jit_engine = {
+    .name = "jit",
+    .cpu_init = jit_cpu_init,
+    .cpu_free = jit_cpu_free,
+    .exec = jit_exec,
+    .invalidate = jit_engine_invalidate,
+};

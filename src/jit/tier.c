@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/* The tier manager: -jit options, per-block execution countdowns and the
+ * thresholds (cold -> L2, hot -> L3) the later tiers plug into, adaptive
+ * tuning, and the statistics of -d jit-stats (per-tier blocks, bytes, compile
+ * time median/p99, chaining and indirect-lookup rates, flushes, invalidations). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jit/jit_int.h"
+#include "vm/log.h"
+
+JitConfig jit_config = {
+    .cold = 100,
+    .hot = 1000,
+    .adaptive = true,
+    .tiers = 1, /* only L1 exists: counters are compiled in once tiers > 1 */
+    .cache_size = (size_t)64 << 20,
+};
+
+/* -- Options ------------------------------------------------------------------------ */
+
+static int parse_size(const char *s, size_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (end == s) return -EINVAL;
+    switch (*end) {
+    case 'k': case 'K': v <<= 10; end++; break;
+    case 'm': case 'M': v <<= 20; end++; break;
+    case 'g': case 'G': v <<= 30; end++; break;
+    default: break;
+    }
+    if (*end) return -EINVAL;
+    *out = (size_t)v;
+    return 0;
+}
+
+int jit_parse_options(const char *spec, char *err, size_t errlen)
+{
+    JitConfig c = jit_config;
+    char *dup = strdup(spec ? spec : ""), *save = NULL;
+    if (!dup) return -ENOMEM;
+    int r = 0;
+    for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq) {
+            snprintf(err, errlen, "'%s': expected key=value", tok);
+            r = -EINVAL;
+            break;
+        }
+        *eq = 0;
+        const char *k = tok, *val = eq + 1;
+        char *end;
+        if (!strcmp(k, "cold") || !strcmp(k, "hot") || !strcmp(k, "tiers")) {
+            unsigned long n = strtoul(val, &end, 10);
+            if (end == val || *end || n > 1000000000ul) {
+                snprintf(err, errlen, "%s=%s: expected a number", k, val);
+                r = -EINVAL;
+                break;
+            }
+            if (!strcmp(k, "cold")) c.cold = (uint32_t)n;
+            else if (!strcmp(k, "hot")) c.hot = (uint32_t)n;
+            else if (n < 1 || n > 3) {
+                snprintf(err, errlen, "tiers=%s: expected 1, 2 or 3", val);
+                r = -EINVAL;
+                break;
+            } else c.tiers = (unsigned)n;
+        } else if (!strcmp(k, "adaptive")) {
+            if (!strcmp(val, "on")) c.adaptive = true;
+            else if (!strcmp(val, "off")) c.adaptive = false;
+            else {
+                snprintf(err, errlen, "adaptive=%s: expected on or off", val);
+                r = -EINVAL;
+                break;
+            }
+        } else if (!strcmp(k, "cache")) {
+            size_t sz;
+            if (parse_size(val, &sz) || sz < ((size_t)4 << 20) || sz > ((size_t)1 << 30)) {
+                snprintf(err, errlen, "cache=%s: expected a size between 4M and 1G", val);
+                r = -EINVAL;
+                break;
+            }
+            c.cache_size = sz;
+        } else {
+            snprintf(err, errlen, "unknown option '%s' (cold, hot, adaptive, tiers, cache)", k);
+            r = -EINVAL;
+            break;
+        }
+    }
+    free(dup);
+    if (!r && c.hot < c.cold) {
+        snprintf(err, errlen, "hot=%u is below cold=%u", c.hot, c.cold);
+        r = -EINVAL;
+    }
+    if (!r) jit_config = c;
+    return r;
+}
+
+/* -- Compile-time statistics --------------------------------------------------------- */
+
+typedef struct TierTimes {
+    uint32_t *ns; /* translate+generate time per block, capped sample count */
+    size_t n, cap;
+    uint64_t translate_ns, gen_ns;
+    uint64_t *gen_only;
+} TierTimes;
+
+static TierTimes times[4];
+static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
+#define MAX_SAMPLES (1u << 20)
+
+void jit_tier_note_compile(unsigned tier, uint64_t translate_ns, uint64_t gen_ns, size_t bytes)
+{
+    (void)bytes;
+    if (tier > 3) return;
+    pthread_mutex_lock(&stats_lock);
+    TierTimes *t = &times[tier];
+    if (t->n == t->cap && t->cap < MAX_SAMPLES) {
+        size_t nc = t->cap ? t->cap * 2 : 1024;
+        uint32_t *p = realloc(t->ns, nc * sizeof(*p));
+        uint64_t *q = realloc(t->gen_only, nc * sizeof(*q));
+        if (p) t->ns = p;
+        if (q) t->gen_only = q;
+        if (p && q) t->cap = nc;
+    }
+    if (t->n < t->cap) {
+        uint64_t tot = translate_ns + gen_ns;
+        t->ns[t->n] = tot > UINT32_MAX ? UINT32_MAX : (uint32_t)tot;
+        t->gen_only[t->n] = gen_ns;
+        t->n++;
+    }
+    t->translate_ns += translate_ns;
+    t->gen_ns += gen_ns;
+    pthread_mutex_unlock(&stats_lock);
+}
+
+/* -- Counters and thresholds ----------------------------------------------------------
+ * A block's countdown starts at the cold threshold; running out calls
+ * jit_tier_hit, which will hand the block to L2 (then to L3 at the hot
+ * threshold). Until those tiers exist it records the event and re-arms the
+ * counter for the next threshold, then parks it. */
+
+int32_t jit_tier_initial_count(void)
+{
+    if (jit_config.tiers <= 1) return 0;
+    return jit_config.cold ? (int32_t)jit_config.cold : 1;
+}
+
+void jit_tier_hit(CpuState *cpu, JitBlock *b)
+{
+    (void)cpu;
+    jit_cache.st.tier_events++;
+    if (b->tier == 1 && jit_config.tiers >= 3 && jit_config.hot > jit_config.cold) {
+        /* L2 would compile b here. */
+        b->tier = 2;
+        *b->counter = (int32_t)(jit_config.hot - jit_config.cold);
+        return;
+    }
+    /* L3 would compile the region around b here. */
+    *b->counter = INT32_MAX;
+}
+
+void jit_tier_adapt(double pool_fill)
+{
+    if (!jit_config.adaptive) return;
+    /* A flush of a full pool means the working set does not fit: raise the
+     * thresholds so that fewer blocks are promoted (and re-translated). */
+    if (pool_fill > 0.9 && jit_config.cold < 100000) {
+        jit_config.cold *= 2;
+        jit_config.hot *= 2;
+    }
+}
+
+/* -- -d jit-stats --------------------------------------------------------------------- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void jit_stats_print(void)
+{
+    FILE *f = log_file ? log_file : stderr;
+    const JitStats *s = &jit_cache.st;
+    fprintf(f, "jit-stats: tiers=%u cold=%u hot=%u adaptive=%s cache=%zuM\n", jit_config.tiers,
+            jit_config.cold, jit_config.hot, jit_config.adaptive ? "on" : "off",
+            jit_config.cache_size >> 20);
+    for (unsigned t = 1; t <= 3; t++) {
+        TierTimes *tt = &times[t];
+        if (!s->blocks[t] && t > 1) {
+            fprintf(f, "  L%u: 0 blocks (tier not built yet)\n", t);
+            continue;
+        }
+        double med = 0, p99 = 0, gmed = 0;
+        if (tt->n) {
+            qsort(tt->ns, tt->n, sizeof(uint32_t), cmp_u32);
+            qsort(tt->gen_only, tt->n, sizeof(uint64_t), cmp_u64);
+            med = tt->ns[tt->n / 2] / 1000.0;
+            p99 = tt->ns[(tt->n * 99) / 100] / 1000.0;
+            gmed = tt->gen_only[tt->n / 2] / 1000.0;
+        }
+        fprintf(f,
+                "  L%u: %" PRIu64 " blocks, %" PRIu64 " host bytes (%.1f/block); compile "
+                "median %.2f us, p99 %.2f us (codegen median %.2f us; total translate %.1f ms, "
+                "codegen %.1f ms)\n",
+                t, s->blocks[t], s->bytes[t], s->blocks[t] ? (double)s->bytes[t] / s->blocks[t] : 0,
+                med, p99, gmed, tt->translate_ns / 1e6, tt->gen_ns / 1e6);
+    }
+    uint64_t direct = s->links + s->unchained_exits;
+    fprintf(f,
+            "  chaining: %" PRIu64 " links made, %" PRIu64 " direct exits through the dispatcher "
+            "(%" PRIu64 " before a link)\n",
+            s->links, s->unchained_exits, direct ? s->unchained_exits : 0);
+    uint64_t ind = 0, miss = 0;
+    for (JitVcpu *v = jit_cache.vcpus; v; v = v->next) {
+        ind += v->n_ind;
+        miss += v->n_ind_miss;
+    }
+    fprintf(f,
+            "  indirect: %" PRIu64 " exits, jump-cache hit rate %.2f%%; shared-hash lookups %" PRIu64
+            " (%.2f%% hit)\n",
+            ind, ind ? 100.0 * (double)(ind - s->ind_lookups_c) / (double)ind : 0.0,
+            s->ind_lookups_c, s->ind_lookups_c ? 100.0 * s->ind_hits_c / s->ind_lookups_c : 0.0);
+    (void)miss;
+    fprintf(f,
+            "  dispatcher: %" PRIu64 " nochain exits, %" PRIu64 " interrupts; flushes %" PRIu64
+            ", invalidations %" PRIu64 " (%" PRIu64 " blocks), tier events %" PRIu64 "\n",
+            s->nochain_exits, s->interrupts, s->flushes, s->invalidations, s->invalidated_blocks,
+            s->tier_events);
+}

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT */
+/* Host side of the serial console (include/vm/chardev.h): stdio in raw mode
+ * with QEMU's Ctrl-A escapes, file:F (output only), unix:PATH sockets. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "service/sys_int.h"
+#include "vm/log.h"
+
+/* -- The terminal ---------------------------------------------------------------------- */
+
+static struct termios term_saved;
+static volatile sig_atomic_t term_is_raw;
+
+void sys_term_restore(void)
+{
+    /* tcsetattr is async-signal-safe: fatal-signal handlers call this too. */
+    if (term_is_raw) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &term_saved);
+        term_is_raw = 0;
+    }
+}
+
+void sys_term_raw(void)
+{
+    if (term_is_raw || !isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &term_saved)) return;
+    struct termios t = term_saved;
+    /* Every key goes to the guest (Ctrl-C included: ISIG off); output keeps
+     * OPOST so the host's newline handling stays as the user had it. */
+    t.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+    t.c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
+    t.c_cflag |= CS8;
+    t.c_cc[VMIN] = 1;
+    t.c_cc[VTIME] = 0;
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0) {
+        term_is_raw = 1;
+        atexit(sys_term_restore);
+    }
+}
+
+/* -- Backends ---------------------------------------------------------------------------- */
+
+typedef enum { SYS_CHAR_STDIO, SYS_CHAR_FILE, SYS_CHAR_UNIX } SysCharKind;
+
+enum { SYS_CHAR_PEND = 4096 };
+
+struct SysChar {
+    CharDev dev;
+    SysCharKind kind;
+    int in_fd;   /* -1 = no input */
+    int out_fd;  /* -1 = output dropped */
+    int listen_fd; /* unix server: waiting for a client */
+    int wake_fd;
+    bool escape;   /* stdio: Ctrl-A seen */
+    pthread_mutex_t out_lock;
+    SysQuitFn quit;
+    void *quit_opaque;
+    uint8_t pend[SYS_CHAR_PEND]; /* input the device could not take yet */
+    size_t npend;
+};
+
+static void sys_char_write(CharDev *cd, const uint8_t *buf, size_t n)
+{
+    SysChar *c = cd->be_opaque;
+    pthread_mutex_lock(&c->out_lock);
+    int fd = c->out_fd;
+    while (fd >= 0 && n) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0 && errno == EINTR) continue;
+        /* A serial line has no flow control: what the host refuses is dropped. */
+        if (w <= 0) break;
+        buf += w;
+        n -= (size_t)w;
+    }
+    pthread_mutex_unlock(&c->out_lock);
+}
+
+static void sys_char_read_ready(CharDev *cd)
+{
+    SysChar *c = cd->be_opaque;
+    uint8_t b = 1;
+    if (c->wake_fd >= 0 && write(c->wake_fd, &b, 1) < 0) { /* the loop polls anyway */ }
+}
+
+static int sys_unix_open(SysChar *c, const char *spec, char *err, size_t errlen)
+{
+    char path[108];
+    const char *comma = strchr(spec, ',');
+    size_t n = comma ? (size_t)(comma - spec) : strlen(spec);
+    bool server = comma && !strncmp(comma + 1, "server", 6);
+    if (!n || n >= sizeof(path)) {
+        snprintf(err, errlen, "-serial unix:%s: bad socket path", spec);
+        return -1;
+    }
+    memcpy(path, spec, n);
+    path[n] = 0;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    memcpy(sa.sun_path, path, n + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) goto fail;
+    if (server) {
+        unlink(path);
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1)) goto fail;
+        c->listen_fd = fd;
+        return 0;
+    }
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) goto fail;
+    c->in_fd = c->out_fd = fd;
+    return 0;
+fail:
+    snprintf(err, errlen, "-serial unix:%s: %s", path, strerror(errno));
+    if (fd >= 0) close(fd);
+    return -1;
+}
+
+SysChar *sys_char_open(const char *spec, int wake_fd, SysQuitFn quit, void *quit_opaque,
+                       char *err, size_t errlen)
+{
+    SysChar *c = calloc(1, sizeof(*c));
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->in_fd = c->out_fd = c->listen_fd = -1;
+    c->wake_fd = wake_fd;
+    c->quit = quit;
+    c->quit_opaque = quit_opaque;
+    pthread_mutex_init(&c->out_lock, NULL);
+    c->dev.write = sys_char_write;
+    c->dev.read_ready = sys_char_read_ready;
+    c->dev.be_opaque = c;
+    if (!strcmp(spec, "stdio")) {
+        c->kind = SYS_CHAR_STDIO;
+        c->in_fd = STDIN_FILENO;
+        c->out_fd = STDOUT_FILENO;
+    } else if (!strncmp(spec, "file:", 5) && spec[5]) {
+        c->kind = SYS_CHAR_FILE;
+        c->out_fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (c->out_fd < 0) {
+            snprintf(err, errlen, "-serial %s: %s", spec, strerror(errno));
+            free(c);
+            return NULL;
+        }
+    } else if (!strncmp(spec, "unix:", 5)) {
+        c->kind = SYS_CHAR_UNIX;
+        if (sys_unix_open(c, spec + 5, err, errlen)) {
+            free(c);
+            return NULL;
+        }
+    } else {
+        snprintf(err, errlen, "-serial %s: expected stdio, file:PATH, unix:PATH or none", spec);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+CharDev *sys_char_dev(SysChar *c) { return &c->dev; }
+
+int sys_char_pollfd(SysChar *c, struct pollfd *p)
+{
+    int fd = c->in_fd >= 0 ? c->in_fd : c->listen_fd;
+    /* While the device is full, stop reading: the host buffers for us. */
+    if (fd < 0 || (c->npend && fd == c->in_fd)) return 0;
+    p->fd = fd;
+    p->events = POLLIN;
+    p->revents = 0;
+    return 1;
+}
+
+bool sys_char_pending(SysChar *c) { return c->npend > 0; }
+
+static void sys_char_flush_pending(SysChar *c)
+{
+    while (c->npend) {
+        size_t n = chardev_deliver(&c->dev, c->pend, c->npend);
+        if (!n) break;
+        memmove(c->pend, c->pend + n, c->npend - n);
+        c->npend -= n;
+    }
+}
+
+static void sys_char_queue(SysChar *c, const uint8_t *buf, size_t n)
+{
+    if (!c->npend) {
+        size_t d = chardev_deliver(&c->dev, buf, n);
+        buf += d;
+        n -= d;
+    }
+    if (n > sizeof(c->pend) - c->npend) n = sizeof(c->pend) - c->npend; /* typed far ahead: drop */
+    memcpy(c->pend + c->npend, buf, n);
+    c->npend += n;
+}
+
+static const char sys_escape_help[] =
+    "\r\nC-a h    print this help\r\n"
+    "C-a x    exit vm\r\n"
+    "C-a a    send C-a to the guest\r\n"
+    "C-a t    (ignored: no timestamps)\r\n";
+
+/* Ctrl-A x/h/a as in QEMU's -nographic console; other keys after Ctrl-A are
+ * passed through with it. */
+static void sys_char_stdio_input(SysChar *c, const uint8_t *buf, size_t n)
+{
+    uint8_t out[512];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t ch = buf[i];
+        if (c->escape) {
+            c->escape = false;
+            if (ch == 'x' || ch == 'X') {
+                if (k) sys_char_queue(c, out, k);
+                k = 0;
+                if (c->quit) c->quit(c->quit_opaque);
+                continue;
+            }
+            if (ch == 'h' || ch == 'H' || ch == '?') {
+                sys_char_write(&c->dev, (const uint8_t *)sys_escape_help, sizeof(sys_escape_help) - 1);
+                continue;
+            }
+            if (ch == 't' || ch == 'T' || ch == 'c' || ch == 'C') continue;
+            out[k++] = 1; /* C-a a / C-a C-a: one C-a; other keys: both */
+            if (ch != 'a' && ch != 1) out[k++] = ch;
+        } else if (ch == 1) {
+            c->escape = true;
+            continue;
+        } else {
+            out[k++] = ch;
+        }
+        if (k >= sizeof(out) - 2) {
+            sys_char_queue(c, out, k);
+            k = 0;
+        }
+    }
+    if (k) sys_char_queue(c, out, k);
+}
+
+void sys_char_service(SysChar *c, const struct pollfd *p)
+{
+    sys_char_flush_pending(c);
+    if (!p || !(p->revents & (POLLIN | POLLHUP | POLLERR))) return;
+    if (p->fd == c->listen_fd && c->in_fd < 0) {
+        int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd >= 0) {
+            pthread_mutex_lock(&c->out_lock);
+            c->in_fd = c->out_fd = fd;
+            pthread_mutex_unlock(&c->out_lock);
+        }
+        return;
+    }
+    uint8_t buf[1024];
+    ssize_t n = read(p->fd, buf, sizeof(buf));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    if (n <= 0) {
+        /* EOF: stdin closed (tests use </dev/null) or the client left. The guest
+         * keeps running; a server socket waits for the next client. */
+        pthread_mutex_lock(&c->out_lock);
+        if (c->kind == SYS_CHAR_UNIX) {
+            close(c->in_fd);
+            c->out_fd = -1;
+        }
+        c->in_fd = -1;
+        pthread_mutex_unlock(&c->out_lock);
+        return;
+    }
+    if (c->kind == SYS_CHAR_STDIO)
+        sys_char_stdio_input(c, buf, (size_t)n);
+    else
+        sys_char_queue(c, buf, (size_t)n);
+}
+
+void sys_char_close(SysChar *c)
+{
+    if (!c) return;
+    if (c->kind == SYS_CHAR_FILE && c->out_fd >= 0) close(c->out_fd);
+    if (c->kind == SYS_CHAR_UNIX) {
+        if (c->in_fd >= 0) close(c->in_fd);
+        if (c->listen_fd >= 0) close(c->listen_fd);
+    }
+    free(c);
+}

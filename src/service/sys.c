@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/* System mode's lifecycle and main loop: one host thread per vCPU, the I/O loop
+ * (terminal, wake-ups, signals) on the main thread, -timeout, power-off/reset. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "service/sys_int.h"
+#include "vm/log.h"
+#include "vm/machine.h"
+#include "vm/system.h"
+#include "vm/timer.h"
+
+typedef enum { SYS_RUN, SYS_STOP, SYS_RESET } SysRequest;
+
+typedef struct SysState {
+    const VmOptions *o;
+    Machine *m;
+    pthread_t *threads;
+    int wake[2];                /* self-pipe: anything that needs the I/O loop */
+    volatile int request;       /* SysRequest, set once per stop/reset */
+    int exit_status;
+    const char *exit_msg;
+    pthread_mutex_t lock;
+    SysChar *serial;
+} SysState;
+
+static SysState sys;
+static int sys_wake_wr = -1; /* for signal handlers */
+static volatile sig_atomic_t sys_signal;
+
+static void sys_wake(void)
+{
+    uint8_t b = 1;
+    if (sys_wake_wr >= 0 && write(sys_wake_wr, &b, 1) < 0) { /* pipe full: already awake */ }
+}
+
+/* Stops the machine with this status (first request wins) and kicks every vCPU. */
+static void sys_request(SysRequest what, int status, const char *msg)
+{
+    pthread_mutex_lock(&sys.lock);
+    if (sys.request == SYS_RUN || (sys.request == SYS_RESET && what == SYS_STOP)) {
+        sys.request = what;
+        sys.exit_status = status;
+        sys.exit_msg = msg;
+    }
+    pthread_mutex_unlock(&sys.lock);
+    if (sys.m)
+        for (int i = 0; i < sys.m->ncpus; i++) cpu_kick(sys.m->cpus[i]);
+    sys_wake();
+}
+
+/* -- vCPU threads ---------------------------------------------------------------- */
+
+static void *sys_vcpu_main(void *arg)
+{
+    CpuState *cpu = arg;
+    const GuestArch *a = cpu->arch;
+    const Engine *e = sys.m->engine;
+    while (__atomic_load_n(&sys.request, __ATOMIC_ACQUIRE) == SYS_RUN) {
+        int excp = e->exec(cpu);
+        switch (excp) {
+        case EXCP_NONE:
+        case EXCP_INTERRUPT:
+            break; /* a kick: interrupts and stop requests are looked at below */
+        case EXCP_HALT:
+            cpu_halt_wait(cpu, a->has_work);
+            break;
+        default:
+            /* Every guest trap (ecall, page fault, illegal instruction, ...)
+             * enters the guest's handler; nothing here ends vm. */
+            a->do_exception(cpu, excp);
+            break;
+        }
+        /* Cleared before looking, so a kick from now on stops the next exec. */
+        __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_RELEASE);
+        if (__atomic_load_n(&sys.request, __ATOMIC_ACQUIRE) != SYS_RUN) break;
+        a->exec_interrupt(cpu);
+    }
+    return NULL;
+}
+
+static int sys_start_vcpus(void)
+{
+    Machine *m = sys.m;
+    for (int i = 0; i < m->ncpus; i++) {
+        int r = pthread_create(&sys.threads[i], NULL, sys_vcpu_main, m->cpus[i]);
+        if (r) {
+            vm_error("cannot start vCPU thread %d: %s", i, strerror(r));
+            sys_request(SYS_STOP, 1, NULL);
+            for (int j = 0; j < i; j++) pthread_join(sys.threads[j], NULL);
+            return -1;
+        }
+        char name[16];
+        snprintf(name, sizeof(name), "vcpu%d", i);
+        pthread_setname_np(sys.threads[i], name);
+    }
+    return 0;
+}
+
+static void sys_join_vcpus(void)
+{
+    for (int i = 0; i < sys.m->ncpus; i++) pthread_join(sys.threads[i], NULL);
+}
+
+/* -- Requests from devices, the terminal, timers and signals ------------------------ */
+
+static void sys_power(void *opaque, MachinePower what, int status)
+{
+    (void)opaque;
+    if (what == MACHINE_RESET)
+        sys_request(SYS_RESET, 0, NULL);
+    else
+        sys_request(SYS_STOP, status, NULL);
+}
+
+static void sys_quit(void *opaque)
+{
+    (void)opaque;
+    sys_request(SYS_STOP, 0, "terminated by Ctrl-A x");
+}
+
+static void sys_timeout(void *opaque)
+{
+    (void)opaque;
+    sys_request(SYS_STOP, SYS_EXIT_TIMEOUT, "timeout");
+}
+
+static void sys_on_signal(int sig)
+{
+    sys_signal = sig;
+    sys_wake();
+}
+
+/* vm's own crash: put the terminal back, then die as the signal says. */
+static void sys_on_fatal(int sig)
+{
+    sys_term_restore();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void sys_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = sys_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sa.sa_handler = sys_on_fatal;
+    sa.sa_flags = SA_RESETHAND;
+    const int fatal[] = {SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGQUIT};
+    for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
+        struct sigaction old;
+        /* Leave handlers an engine installed (host faults as guest faults) alone. */
+        if (sigaction(fatal[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+            sigaction(fatal[i], &sa, NULL);
+    }
+}
+
+/* -- The I/O loop (main thread) ----------------------------------------------------- */
+
+static void sys_io_loop(void)
+{
+    for (;;) {
+        if (sys_signal && sys.request == SYS_RUN) {
+            static char msg[48];
+            snprintf(msg, sizeof(msg), "terminating on signal %d", (int)sys_signal);
+            sys_request(SYS_STOP, 128 + sys_signal, msg);
+        }
+        if (__atomic_load_n(&sys.request, __ATOMIC_ACQUIRE) != SYS_RUN) return;
+        struct pollfd p[2];
+        int n = 0, ci = -1;
+        p[n++] = (struct pollfd){.fd = sys.wake[0], .events = POLLIN};
+        if (sys.serial && sys_char_pollfd(sys.serial, &p[n])) ci = n++;
+        /* Input the device could not take yet is retried every 10 ms, or at
+         * once when the device signals room (read_ready wakes us). */
+        int timeout = sys.serial && sys_char_pending(sys.serial) ? 10 : -1;
+        int r = poll(p, (nfds_t)n, timeout);
+        if (r < 0 && errno != EINTR) {
+            vm_error("poll: %s", strerror(errno));
+            sys_request(SYS_STOP, 1, NULL);
+            return;
+        }
+        if (r > 0 && (p[0].revents & POLLIN)) {
+            uint8_t buf[64];
+            while (read(sys.wake[0], buf, sizeof(buf)) > 0) {}
+        }
+        if (sys.serial) sys_char_service(sys.serial, ci >= 0 ? &p[ci] : NULL);
+    }
+}
+
+/* -- Entry point -------------------------------------------------------------------- */
+
+int sys_main(const VmOptions *o, const Engine *e)
+{
+    char err[512];
+    memset(&sys, 0, sizeof(sys));
+    sys.o = o;
+    pthread_mutex_init(&sys.lock, NULL);
+    if (pipe2(sys.wake, O_CLOEXEC | O_NONBLOCK)) {
+        vm_error("pipe: %s", strerror(errno));
+        return 1;
+    }
+    sys_wake_wr = sys.wake[1];
+
+    /* The first UART's backend: -serial, else stdio (vm has no display, so
+     * -nographic or not, the console is the terminal). */
+    const char *spec = o->serial ? o->serial : "stdio";
+    bool stdio = !strcmp(spec, "stdio");
+    if (strcmp(spec, "none")) {
+        sys.serial = sys_char_open(spec, sys.wake[1], sys_quit, NULL, err, sizeof(err));
+        if (!sys.serial) {
+            vm_error("%s", err);
+            return 1;
+        }
+    }
+
+    MachineHost host = {
+        .serial = sys.serial ? sys_char_dev(sys.serial) : NULL,
+        .power = sys_power,
+        .opaque = &sys,
+    };
+    Machine *m = NULL;
+    int r = machine_create(o, e, &host, &m);
+    if (r == MACHINE_DONE) return 0;
+    if (r < 0) return 1;
+    sys.m = m;
+    sys.threads = calloc((size_t)m->ncpus, sizeof(pthread_t));
+    if (!sys.threads) {
+        vm_error("out of memory");
+        return 1;
+    }
+
+    sys_signals();
+    if (stdio) sys_term_raw();
+    VmTimer *tmo = NULL;
+    if (o->timeout > 0) {
+        tmo = timer_new(sys_timeout, NULL);
+        if (tmo) timer_mod(tmo, clock_ns() + (uint64_t)(o->timeout * 1e9));
+    }
+
+    for (;;) {
+        if (sys_start_vcpus()) break;
+        sys_io_loop();
+        sys_join_vcpus();
+        if (sys.request != SYS_RESET) break;
+        /* Guest reboot: every vCPU thread has stopped; rebuild the boot state. */
+        if (!m->reset) {
+            sys.exit_status = 0;
+            sys.exit_msg = "the guest asked for a reboot, which this machine does not support yet; stopping";
+            break;
+        }
+        if (m->reset(m) < 0) {
+            sys.exit_status = 1;
+            sys.exit_msg = "machine reset failed";
+            break;
+        }
+        sys.request = SYS_RUN;
+    }
+    if (tmo) timer_del(tmo);
+
+    sys_term_restore();
+    fflush(stdout);
+    if (sys.exit_msg) {
+        if (sys.exit_status == SYS_EXIT_TIMEOUT && !strcmp(sys.exit_msg, "timeout"))
+            vm_error("timeout: the guest was stopped after %g s (-timeout)", o->timeout);
+        else
+            fprintf(stderr, "%svm: %s\n", stdio ? "\r\n" : "", sys.exit_msg);
+    }
+    if (log_file) fflush(log_file);
+    /* Device threads (async I/O, networking) end with the process; the machine
+     * is not freed so none of them can touch freed state on the way out. */
+    return sys.exit_status;
+}

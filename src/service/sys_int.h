@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to src/service: the host character backends (stdio in raw mode with
+ * the Ctrl-A escapes, file:F, unix:PATH) and the hooks the I/O loop drives. */
+#ifndef VM_SYS_INT_H
+#define VM_SYS_INT_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vm/chardev.h"
+
+typedef struct SysChar SysChar;
+
+/* What the Ctrl-A escape (stdio only) asks the service layer for. */
+typedef void (*SysQuitFn)(void *opaque);
+
+/* Opens the backend spec names: "stdio", "file:PATH", "unix:PATH" (connects)
+ * or "unix:PATH,server" (listens; output is dropped until a client connects).
+ * wake_fd is written to when the device reports room (read_ready).
+ * NULL with err on failure. */
+SysChar *sys_char_open(const char *spec, int wake_fd, SysQuitFn quit, void *quit_opaque,
+                       char *err, size_t errlen);
+CharDev *sys_char_dev(SysChar *c);
+/* Fills at most one pollfd the I/O loop should wait on; returns how many (0/1). */
+int sys_char_pollfd(SysChar *c, struct pollfd *p);
+/* After poll: reads what is ready and delivers it (keeping what the device
+ * cannot take yet). Also retries pending input. */
+void sys_char_service(SysChar *c, const struct pollfd *p);
+/* True while input is pending for a device that was full: poll with a timeout. */
+bool sys_char_pending(SysChar *c);
+void sys_char_close(SysChar *c);
+
+/* The host terminal: raw mode for -nographic / -serial stdio, restored at exit,
+ * on fatal signals and on every error path (idempotent, async-signal-safe). */
+void sys_term_raw(void);
+void sys_term_restore(void);
+
+#endif

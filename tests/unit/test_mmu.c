@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the RISC-V page-table walker (rv_tlb_fill): Sv39/48/57, superpages,
+ * A/D updates, U/SUM/MXR, reserved bits, fault causes and tval, PMP on the walk
+ * and the final address. Page tables are built by hand in a fake PhysMap's RAM. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+/* -- Fixture: a hart in system mode over 16 MiB of RAM and one MMIO page -- */
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontend/riscv64/rv_cpu.h"
+#include "frontend/riscv64/rv_priv.h"
+#include "vm/mem.h"
+#include "vm/tlb.h"
+
+#define FX_RAM_BASE 0x80000000ull
+#define FX_RAM_SIZE (16ull << 20)
+#define FX_MMIO_BASE 0x10000000ull
+
+typedef struct Fx {
+    RvCpu *rv;
+    CpuState *cpu;
+    PhysMap *pm;
+    uint8_t *ram;
+    uint64_t mmio_last_off, mmio_last_val;
+    unsigned mmio_last_size, mmio_reads, mmio_writes;
+} Fx;
+
+static Fx fx;
+
+static uint64_t fx_mmio_read(void *opaque, uint64_t off, unsigned size)
+{
+    Fx *f = opaque;
+    f->mmio_reads++;
+    f->mmio_last_off = off;
+    f->mmio_last_size = size;
+    return 0x1122334455667788ull + off;
+}
+
+static void fx_mmio_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+    Fx *f = opaque;
+    f->mmio_writes++;
+    f->mmio_last_off = off;
+    f->mmio_last_val = val;
+    f->mmio_last_size = size;
+}
+
+static const MmioOps fx_mmio_ops = {fx_mmio_read, fx_mmio_write};
+
+static void fx_setup(void)
+{
+    memset(&fx, 0, sizeof(fx));
+    fx.rv = calloc(1, sizeof(RvCpu));
+    fx.cpu = &fx.rv->common;
+    fx.cpu->arch = &rv_arch;
+    cpu_common_init(fx.cpu);
+    fx.pm = phys_new();
+    fx.ram = ram_alloc(FX_RAM_SIZE, NULL, 0);
+    phys_add_ram(fx.pm, FX_RAM_BASE, FX_RAM_SIZE, fx.ram, "ram");
+    phys_add_mmio(fx.pm, FX_MMIO_BASE, 0x1000, &fx_mmio_ops, &fx, "rec");
+    tlb_cpu_init(fx.cpu, fx.pm);
+    rv_cpu_init_system(fx.cpu, 0);
+}
+
+static void fx_teardown(void)
+{
+    rv_cpu_free_system(fx.cpu);
+    tlb_cpu_free(fx.cpu);
+    ram_free(fx.ram, FX_RAM_SIZE);
+    phys_free(fx.pm);
+    free(fx.rv);
+}
+
+static inline uint64_t *fx_ram64(uint64_t pa)
+{
+    return (uint64_t *)(fx.ram + (pa - FX_RAM_BASE));
+}
+
+/* A PMP entry 0 that grants S/U everything (NAPOT over the whole space). */
+static inline void fx_pmp_allow_all(void)
+{
+    fx.rv->pmpaddr[0] = (1ull << 54) - 1;
+    fx.rv->pmpcfg[0] = 0x1f; /* NAPOT | RWX */
+    tlb_flush(fx.cpu);
+}
+
+
+/* -- Page tables ------------------------------------------------------------------ */
+
+#define PTE_V 1ull
+#define PTE_R 2ull
+#define PTE_W 4ull
+#define PTE_X 8ull
+#define PTE_U 16ull
+#define PTE_G 32ull
+#define PTE_A 64ull
+#define PTE_D 128ull
+#define RWX (PTE_R | PTE_W | PTE_X)
+
+static uint64_t next_table;
+
+static uint64_t new_table(void)
+{
+    uint64_t pa = next_table;
+    next_table += 0x1000;
+    memset(fx.ram + (pa - FX_RAM_BASE), 0, 0x1000);
+    return pa;
+}
+
+static uint64_t pte(uint64_t pa, uint64_t flags)
+{
+    return (pa >> 12) << 10 | flags;
+}
+
+/* Maps va -> pa with a leaf at `level` (0 = 4 KiB) in a tree of `levels`. */
+static uint64_t *map(uint64_t root, unsigned levels, uint64_t va, uint64_t pa, unsigned level,
+                     uint64_t flags)
+{
+    uint64_t table = root;
+    for (int l = (int)levels - 1; l > (int)level; l--) {
+        uint64_t *e = fx_ram64(table + ((va >> (12 + 9 * l)) & 0x1ff) * 8);
+        if (!(*e & PTE_V)) *e = pte(new_table(), PTE_V);
+        table = ((*e >> 10) << 12);
+    }
+    uint64_t *leaf = fx_ram64(table + ((va >> (12 + 9 * level)) & 0x1ff) * 8);
+    *leaf = pte(pa, flags | PTE_V);
+    return leaf;
+}
+
+static uint64_t root;
+
+static void use_mode(unsigned mode, unsigned levels)
+{
+    (void)levels;
+    next_table = FX_RAM_BASE + 0x100000;
+    root = new_table();
+    fx.rv->satp = (uint64_t)mode << 60 | (root >> 12);
+    fx_pmp_allow_all();
+}
+
+static int fill(uint64_t va, MemAccess acc, unsigned idx, TlbFill *f, uint64_t *tval)
+{
+    memset(f, 0, sizeof(*f));
+    *tval = 0;
+    return rv_tlb_fill(fx.cpu, va, acc, idx, f, tval);
+}
+
+#define EXC(c) (EXCP_ARCH_BASE + (c))
+#define S RV_PRV_S
+#define U RV_PRV_U
+
+static int setup(void **state) { (void)state; fx_setup(); return 0; }
+static int teardown(void **state) { (void)state; fx_teardown(); return 0; }
+
+/* -- Tests -------------------------------------------------------------------------- */
+
+static void test_bare_m(void **state)
+{
+    TlbFill f;
+    uint64_t tval;
+    assert_int_equal(fill(0x80001234, MEM_READ, RV_PRV_M, &f, &tval), 0);
+    assert_int_equal(f.pa, 0x80001234);
+    assert_int_equal(f.page_shift, 12);
+    assert_int_equal(f.prot, TLB_PROT_READ | TLB_PROT_WRITE | TLB_PROT_EXEC);
+    /* satp is ignored in M-mode */
+    use_mode(SATP_SV39, 3);
+    assert_int_equal(fill(0x80001234, MEM_WRITE, RV_PRV_M, &f, &tval), 0);
+    assert_int_equal(f.pa, 0x80001234);
+}
+
+static void test_sv39_4k(void **state)
+{
+    TlbFill f;
+    uint64_t tval;
+    use_mode(SATP_SV39, 3);
+    map(root, 3, 0x40000000, 0x80200000, 0, RWX | PTE_A | PTE_D);
+    assert_int_equal(fill(0x40000abc, MEM_READ, S, &f, &tval), 0);
+    assert_int_equal(f.pa, 0x80200abc);
+    assert_int_equal(f.page_shift, 12);
+    assert_int_equal(f.prot, TLB_PROT_READ | TLB_PROT_WRITE | TLB_PROT_EXEC);
+    /* unmapped neighbour: page faults with the right cause and tval = va */
+    assert_int_equal(fill(0x40001008, MEM_READ, S, &f, &tval), EXC(RV_EXC_LOAD_PAGE));
+    assert_int_equal(tval, 0x40001008);
+    assert_int_equal(fill(0x40001008, MEM_WRITE, S, &f, &tval), EXC(RV_EXC_STORE_PAGE));
+    assert_int_equal(fill(0x40001008, MEM_EXEC, S, &f, &tval), EXC(RV_EXC_INSN_PAGE));
+    assert_int_equal(tval, 0x40001008);
+}
+
+static void test_sv39_superpages(void **state)
+{
+    TlbFill f;
+    uint64_t tval;
+    use_mode(SATP_SV39, 3);
+    map(root, 3, 0xc0000000, 0x80000000, 2, RWX | PTE_A | PTE_D);  /* 1 GiB */
+    map(root, 3, 0x00200000, 0x80400000, 1, PTE_R | PTE_A);        /* 2 MiB */
+    assert_int_equal(fill(0xc0123456, MEM_READ, S, &f, &tval), 0);
+    assert_int_equal(f.pa, 0x80123456);
+    assert_int_equal(f.page_shift, 30);
+    assert_int_equal(fill(0x002fff00, MEM_READ, S, &f, &tval), 0);
+    assert_int_equal(f.pa, 0x804fff00);
+    assert_int_equal(f.page_shift, 21);
+    assert_int_equal(f.prot, TLB_PROT_READ);
+    assert_int_equal(fill(0x002fff00, MEM_WRITE, S, &f, &tval), EXC(RV_EXC_STORE_PAGE));
+    /* misaligned superpage: PPN[0] of a megapage must be 0 */
+    map(root, 3, 0x00400000, 0x80401000, 1, PTE_R | PTE_A);
+    assert_int_equal(fill(0x00400010, MEM_READ, S, &f, &tval), EXC(RV_EXC_LOAD_PAGE));
+    assert_int_equal(tval, 0x00400010);
+}
+
+static void test_sv48_sv57(void **state)
+{
+    TlbFill f;
+    uint64_t tval;
+    use_mode(SATP_SV48, 4);
+    map(root, 4, 0x7f0000001000ull, 0x80300000, 0, PTE_R | PTE_A);
+    assert_int_equal(fill(0x7f0000001010ull, MEM_READ, S, &f, &tval), 0);
+    assert_int_equal(f.pa, 0x80300010);
+    /* 512 GiB leaf at level 3 */
+    map(root, 4, 0x008000000000ull, 0x0, 3, PTE_R | PTE_A);
+    assert_int_equal(fill(0x008080001000ull, MEM_READ, S, &f, &tval), 0);
+    assert_int_equal(f.pa, 0x80001000);
+    assert_int_equal(f.page_shift, 39);
+    /* Sv48 needs bits 63:47 equal to bit 47 */
+    assert_int_equal(fill(0x0000800000000000ull, MEM_READ, S, &f, &tval), EXC(RV_EXC_LOAD_PAGE));
+    use_mode(SATP_SV57, 5);
+    map(root, 5, 0x00ff000000002000ull, 0x80302000, 0, PTE_X | PTE_R | PTE_A);
+    assert_int_equal(fill(0x00ff000000002ffeull, MEM_EXEC, S, &f, &tval), 0);
+    assert_int_equal(f.pa, 0x80302ffe);
+    /* a non-canonical Sv39 address */
+    use_mode(SATP_SV39, 3);
+    assert_int_equal(fill(0x0000004000000000ull, MEM_EXEC, S, &f, &tval), EXC(RV_EXC_INSN_PAGE));
+    assert_int_equal(tval, 0x0000004000000000ull);
+}
+
+static void test_ad_bits(void **state)
+{
+    TlbFill f;
+    uint64_t tval;
+    use_mode(SATP_SV39, 3);
+    uint64_t *leaf = map(root, 3, 0x10000000, 0x80500000, 0, PTE_R | PTE_W);
+    assert_int_equal(fill(0x10000000, MEM_READ, S, &f, &tval), 0);
+    assert_true(*leaf & PTE_A);
+    assert_false(*leaf & PTE_D);
+    /* not dirty yet: the fill grants no write, so the first store walks again */
+    assert_int_equal(f.prot, TLB_PROT_READ);
+    assert_int_equal(fill(0x10000000, MEM_WRITE, S, &f, &tval), 0);
+    assert_true(*leaf & PTE_D);
+    assert_int_equal(f.prot, TLB_PROT_READ | TLB_PROT_WRITE);
+}
+
+static void test_u_sum_mxr(void **state)
+{
+    TlbFill f;
+    uint64_t tval;
+    use_mode(SATP_SV39, 3);
+    map(root, 3, 0x20000000, 0x80600000, 0, RWX | PTE_U | PTE_A | PTE_D);
+    map(root, 3, 0x20001000, 0x80601000, 0, RWX | PTE_A | PTE_D);
+    map(root, 3, 0x20002000, 0x80602000, 0, PTE_X | PTE_A);
+    /* U reaches U pages only */
+    assert_int_equal(fill(0x20000000, MEM_WRITE, U, &f, &tval), 0);
+    assert_int_equal(fill(0x20001000, MEM_READ, U, &f, &tval), EXC(RV_EXC_LOAD_PAGE));
+    assert_int_equal(fill(0x20001000, MEM_EXEC, U, &f, &tval), EXC(RV_EXC_INSN_PAGE));
+    /* S touches U data only with SUM, and never executes U pages */
+    assert_int_equal(fill(0x20000000, MEM_READ, S, &f, &tval), EXC(RV_EXC_LOAD_PAGE));
+    assert_int_equal(fill(0x20000000, MEM_READ, S | RV_IDX_SUM, &f, &tval), 0);
+    assert_int_equal(fill(0x20000000, MEM_WRITE, S | RV_IDX_SUM, &f, &tval), 0);
+    assert_int_equal(fill(0x20000000, MEM_EXEC, S | RV_IDX_SUM, &f, &tval), EXC(RV_EXC_INSN_PAGE));
+    /* MXR: execute-only pages become readable */
+    assert_int_equal(fill(0x20002000, MEM_READ, S, &f, &tval), EXC(RV_EXC_LOAD_PAGE));
+    assert_int_equal(fill(0x20002000, MEM_READ, S | RV_IDX_MXR, &f, &tval), 0);
+    assert_int_equal(fill(0x20002000, MEM_EXEC, S, &f, &tval), 0);
+}
+
+static void test_reserved_bits(void **state)
+{
+    TlbFill f;
+    uint64_t tval;
+    use_mode(SATP_SV39, 3);
+    uint64_t *leaf = map(root, 3, 0x30000000, 0x80700000, 0, RWX | PTE_A | PTE_D);
+    assert_int_equal(fill(0x30000000, MEM_READ, S, &f, &tval), 0);
+    *leaf |= 1ull << 61; /* PBMT without Svpbmt */
+    assert_int_equal(fill(0x30000000, MEM_READ, S, &f, &tval), EXC(RV_EXC_LOAD_PAGE));
+    *leaf = pte(0x80700000, PTE_V | PTE_W | PTE_A | PTE_D); /* W without R */
+    assert_int_equal(fill(0x30000000, MEM_WRITE, S, &f, &tval), EXC(RV_EXC_STORE_PAGE));
+    *leaf = pte(0x80700000, RWX | PTE_A | PTE_D); /* V = 0 */
+    assert_int_equal(fill(0x30000000, MEM_WRITE, S, &f, &tval), EXC(RV_EXC_STORE_PAGE));
+    assert_int_equal(tval, 0x30000000);
+}
+
+static void test_pmp(void **state)
+{
+    TlbFill f;
+    uint64_t tval;
+    RvCpu *rv = fx.rv;
+    /* No entry configured: S/U fail, M succeeds (3.7.1) */
+    assert_int_equal(fill(0x80000000, MEM_READ, S, &f, &tval), EXC(RV_EXC_LOAD_ACCESS));
+    assert_int_equal(tval, 0x80000000);
+    assert_int_equal(fill(0x80000000, MEM_READ, RV_PRV_M, &f, &tval), 0);
+    /* TOR [0x80000000, 0x80100000) read-only for S, then NAPOT allow-all */
+    rv_pmpaddr_write(rv, 0, 0x80000000 >> 2);
+    rv_pmpaddr_write(rv, 1, 0x80100000 >> 2);
+    rv_pmpaddr_write(rv, 2, (1ull << 54) - 1);
+    rv_pmpcfg_write(rv, 0, (uint64_t)0x1f << 16 | (uint64_t)0x09 << 8 | 0x00);
+    assert_int_equal(rv_pmp_prot(rv, 0x80000000, 8, S), 1);
+    assert_int_equal(fill(0x80000010, MEM_READ, S, &f, &tval), 0);
+    assert_int_equal(f.prot, TLB_PROT_READ);
+    assert_int_equal(fill(0x80000010, MEM_WRITE, S, &f, &tval), EXC(RV_EXC_STORE_ACCESS));
+    assert_int_equal(fill(0x80000010, MEM_EXEC, S, &f, &tval), EXC(RV_EXC_INSN_ACCESS));
+    assert_int_equal(fill(0x80200010, MEM_WRITE, S, &f, &tval), 0);
+    /* M ignores unlocked entries, obeys locked ones */
+    assert_int_equal(fill(0x80000010, MEM_WRITE, RV_PRV_M, &f, &tval), 0);
+    rv_pmpcfg_write(rv, 0, (uint64_t)0x1f << 16 | (uint64_t)0x89 << 8);
+    assert_int_equal(fill(0x80000010, MEM_WRITE, RV_PRV_M, &f, &tval), EXC(RV_EXC_STORE_ACCESS));
+    /* locked: cfg and addr writes are ignored, including the TOR base below */
+    rv_pmpcfg_write(rv, 0, (uint64_t)0x1f << 16 | (uint64_t)0x0f << 8);
+    assert_int_equal(rv->pmpcfg[1], 0x89);
+    rv_pmpaddr_write(rv, 0, 0x1234);
+    assert_int_equal(rv->pmpaddr[0], 0x80000000 >> 2);
+    /* NA4 and a partial match inside a page: not cacheable */
+    RvCpu *r2 = rv;
+    memset(r2->pmpcfg, 0, sizeof(r2->pmpcfg));
+    r2->pmpaddr[0] = 0x80000100 >> 2;
+    r2->pmpcfg[0] = 0x10 | 0x1; /* NA4, R */
+    r2->pmpaddr[1] = (1ull << 54) - 1;
+    r2->pmpcfg[1] = 0x18 | 0x7;
+    assert_int_equal(rv_pmp_prot(r2, 0x80000100, 4, S), 1);
+    assert_int_equal(rv_pmp_prot(r2, 0x800000fe, 4, S), -1);
+    assert_int_equal(fill(0x80000100, MEM_WRITE, S, &f, &tval), EXC(RV_EXC_STORE_ACCESS));
+    assert_int_equal(fill(0x80000200, MEM_WRITE, S, &f, &tval), 0);
+    assert_int_equal(f.page_shift, 0);
+    /* page-table walks are checked too: a root in a no-access region */
+    use_mode(SATP_SV39, 3);
+    map(root, 3, 0x1000, 0x80800000, 0, RWX | PTE_A | PTE_D);
+    r2->pmpaddr[0] = root >> 2;
+    r2->pmpcfg[0] = 0x10; /* NA4, no rights, over the first root PTE */
+    assert_int_equal(fill(0x1000, MEM_READ, S, &f, &tval), EXC(RV_EXC_LOAD_ACCESS));
+    assert_int_equal(tval, 0x1000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_bare_m, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sv39_4k, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sv39_superpages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sv48_sv57, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ad_bits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_u_sum_mxr, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reserved_bits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pmp, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
