@@ -42,7 +42,8 @@ typedef struct TlbStats {
 typedef struct Tlb {
     TlbEntry e[TLB_NB_IDX][TLB_SIZE];
     /* Superpages filled since the last flush of an index: one range covering
-     * them all, so flushing a page inside one drops the whole index. */
+     * them all, so flushing a page inside one drops the whole index (lp_base = 1:
+     * none yet). */
     uint64_t lp_base[TLB_NB_IDX], lp_mask[TLB_NB_IDX];
     uint32_t used;      /* bit i: index i may hold entries */
     unsigned fetch_idx; /* MMU index of instruction fetch (the arch keeps it current) */

@@ -145,7 +145,7 @@ static int a64_setup_frame(LxProc *p, CpuState *c, int sig, const LxSigAction *k
     a->x[1] = sp;
     a->x[2] = sp + A64_UC;
     a->x[29] = sp + A64_FRAME_RECORD;
-    a->x[30] = p->sigtramp;
+    a->x[30] = (ka->flags & LX_SA_RESTORER) ? ka->restorer : p->sigtramp;
     a->sp = sp;
     c->pc = ka->handler;
     return 0;
@@ -217,6 +217,7 @@ const LxArch lx_arch_aarch64 = {
     .hwcap = A64_HWCAP_FP | A64_HWCAP_ASIMD | A64_HWCAP_ATOMICS | A64_HWCAP_LRCPC,
     .platform = "aarch64",
     .minsigstksz = 5120,
+    .has_sa_restorer = true, /* arch/arm64/include/asm/signal.h: __ARCH_HAS_SA_RESTORER */
     .entry_setup = a64_entry_setup,
     .get_sp = a64_get_sp,
     .set_sp = a64_set_sp,

@@ -155,6 +155,7 @@ const LxArch lx_arch_riscv64 = {
     .hwcap = HW('I') | HW('M') | HW('A') | HW('F') | HW('D') | HW('C'),
     .platform = NULL, /* riscv Linux passes no AT_PLATFORM */
     .minsigstksz = 2048,
+    .has_sa_restorer = false, /* no sa_restorer: handlers return via the vDSO */
     .entry_setup = rv_entry_setup,
     .get_sp = rv_get_sp,
     .set_sp = rv_set_sp,

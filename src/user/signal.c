@@ -280,18 +280,25 @@ int64_t lx_sys_signal(LxProc *p, CpuState *cpu, long nr, const uint64_t a[6])
     case LX_NR_rt_sigaction: {
         int sig = (int)a[0];
         if (sig < 1 || sig > LX_NSIG || a[3] != 8) return -EINVAL;
-        LxSigAction na;
+        /* struct sigaction as the arch's kernel lays it out: {handler, flags,
+         * [restorer,] mask}, 8 bytes each (sigset_t is 64 bits here). */
+        bool rst = p->la->has_sa_restorer;
+        size_t gsize = rst ? 32 : 24;
+        LxSigAction na = {0};
         if (a[1]) {
             if (sig == SIGKILL || sig == SIGSTOP) return -EINVAL;
-            uint64_t g[3]; /* asm-generic struct sigaction: handler, flags, mask (no restorer) */
-            if (lx_copy_from(p, g, a[1], 24)) return -EFAULT;
+            uint64_t g[4];
+            if (lx_copy_from(p, g, a[1], gsize)) return -EFAULT;
             na.handler = g[0];
             na.flags = g[1];
-            na.mask = g[2] & ~UNBLOCKABLE;
+            na.restorer = rst ? g[2] : 0;
+            na.mask = g[rst ? 3 : 2] & ~UNBLOCKABLE;
         }
         if (a[2]) {
-            uint64_t g[3] = {p->sigact[sig].handler, p->sigact[sig].flags, p->sigact[sig].mask};
-            if (lx_copy_to(p, a[2], g, 24)) return -EFAULT;
+            const LxSigAction *o = &p->sigact[sig];
+            uint64_t g[4] = {o->handler, o->flags, o->restorer, o->mask};
+            if (!rst) g[2] = o->mask;
+            if (lx_copy_to(p, a[2], g, gsize)) return -EFAULT;
         }
         if (a[1]) {
             p->sigact[sig] = na;

@@ -106,10 +106,13 @@ int lx_elf_load(LxSpace *s, const char *path, bool is_interp, uint16_t want_mach
 /* -- Per-arch glue -------------------------------------------------------------- */
 
 typedef struct LxSigAction {
-    uint64_t handler; /* guest address, or SIG_DFL (0) / SIG_IGN (1) */
-    uint64_t flags;   /* SA_* (asm-generic values, same as x86-64) */
-    uint64_t mask;    /* blocked during the handler, bit (sig-1) */
+    uint64_t handler;  /* guest address, or SIG_DFL (0) / SIG_IGN (1) */
+    uint64_t flags;    /* SA_* (asm-generic values, same as x86-64) */
+    uint64_t restorer; /* sa_restorer (arches with SA_RESTORER only), else 0 */
+    uint64_t mask;     /* blocked during the handler, bit (sig-1) */
 } LxSigAction;
+/* SA_RESTORER (arm64, x86): the handler returns to sa_restorer, not the vDSO. */
+#define LX_SA_RESTORER 0x04000000u
 
 typedef struct LxProc LxProc;
 
@@ -126,6 +129,9 @@ typedef struct LxArch {
     uint64_t hwcap;
     const char *platform; /* AT_PLATFORM, or NULL */
     uint64_t minsigstksz;
+    /* The kernel struct sigaction has sa_restorer (arm64: {handler, flags,
+     * restorer, mask}, 32 bytes) or not (riscv64: {handler, flags, mask}). */
+    bool has_sa_restorer;
     /* Registers at process entry (after arch cpu_reset). */
     void (*entry_setup)(CpuState *cpu, uint64_t pc, uint64_t sp);
     /* Stack pointer / thread pointer / return-address access for signals and fork. */

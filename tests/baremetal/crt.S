@@ -5,6 +5,13 @@
     .globl _start
 _start:
     la sp, _stack_top
+    la t0, _bss_start        /* loaders need not clear what the ELF leaves out */
+    la t1, _bss_end
+0:  bgeu t0, t1, 1f
+    sd zero, 0(t0)
+    addi t0, t0, 8
+    j 0b
+1:
     la t0, m_trap_entry
     csrw mtvec, t0
     /* PMP entry 15: NAPOT over everything, RWX, so S/U may run; tests use

@@ -64,8 +64,6 @@ static int run_mode(int mode, int levels, int base)
     uint64_t *root = new_table();
     /* RAM identity-mapped with the largest leaf each mode has (1 GiB for Sv39) */
     map(root, levels, 0x80000000ull, 0x80000000ull, 2, PTE_R | PTE_W | PTE_X | PTE_A | PTE_D);
-    /* devices (test finisher, ACLINT) identity too */
-    map(root, levels, 0x0, 0x0, 2, PTE_R | PTE_W | PTE_A | PTE_D);
     /* a 4 KiB page, a 2 MiB page, and (Sv48+) a 512 GiB page, all onto data[] */
     uint64_t va4k = 0x12345000ull;
     uint64_t *leaf4k = map(root, levels, va4k, (uintptr_t)data[0], 0, PTE_R | PTE_W);

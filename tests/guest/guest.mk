@@ -1,29 +1,36 @@
 # SPDX-License-Identifier: MIT
 # Guest test programs (included by the top Makefile; non-recursive).
-# Each program is portable C built twice: for riscv64 (static, plus a few
-# dynamically linked) into build/guest/riscv64/, and natively into
-# build/guest/native/, whose output is the expected output.
+# Each program is portable C built for every guest arch (static, plus a few
+# dynamically linked) into build/guest/<arch>/ (riscv64, aarch64), and
+# natively into build/guest/native/, whose output is the expected output.
 #
-#   make guest            build both (riscv64 skipped with a message when the
-#                         cross compiler is missing)
+#   make guest            build all (an arch whose cross compiler is missing is
+#                         skipped with a message, left in build/guest/<arch>.skipped)
 #   GUEST_RV_CC=...       riscv64 cross compiler (default riscv64-linux-gnu-gcc)
+#   GUEST_A64_CC=...      aarch64 cross compiler (default aarch64-linux-gnu-gcc)
 
 GUEST_RV_CC ?= riscv64-linux-gnu-gcc
+GUEST_A64_CC ?= aarch64-linux-gnu-gcc
 GUEST_HOST_CC ?= gcc
 GUEST_CFLAGS := -O2 -g0 -Wall -Wextra
 GUEST_DIR := tests/guest
 
 # Programs: name = source file name, unless GUEST_SRC_<name> says otherwise.
+# GUEST_PROGS are built for every arch; GUEST_<ARCH>_ONLY for one arch (and
+# natively). tests/integration/guest.sh lists the same names.
 GUEST_PROGS := hello argv_env int_ops muldiv atomics fp strings fileio signals \
-	forkexec nullderef bitmanip compute-rv64gc compute-rv64g
-# Dynamically linked riscv64 builds (run with -L /usr/riscv64-linux-gnu).
+	sigmask forkexec nullderef bitmanip
+# riscv64: compute.c with and without the C extension.
+GUEST_RV_ONLY := compute-rv64gc compute-rv64g
+GUEST_A64_ONLY := compute
+# Dynamically linked builds, <name>-dyn (run with -L /usr/<triple>).
 GUEST_DYN_PROGS := hello strings fp
 
 GUEST_SRC_compute-rv64gc := compute
 GUEST_SRC_compute-rv64g := compute
 guest_src = $(GUEST_DIR)/$(or $(GUEST_SRC_$(1)),$(1)).c
 
-# Extra flags per program: _ALL for every build, _RV for riscv64 only.
+# Extra flags per program: _ALL for every build, _RV / _A64 for one arch.
 GUEST_FLAGS_fp_ALL := -frounding-math
 GUEST_LIBS_fp := -lm
 GUEST_LIBS_RV_atomics := -latomic
@@ -36,45 +43,56 @@ GUEST_RV_ZICOND := $(shell command -v $(GUEST_RV_CC) >/dev/null 2>&1 && \
 	>/dev/null 2>&1 && echo _zicond)
 GUEST_FLAGS_bitmanip_RV := -march=rv64gc_zba_zbb_zbs$(GUEST_RV_ZICOND) -mabi=lp64d -DGUEST_ZICOND=1
 
-GUEST_HAVE_RV := $(shell command -v $(GUEST_RV_CC) >/dev/null 2>&1 && echo yes)
+# -- Native builds (the expected output) ------------------------------------------
 
-GUEST_NATIVE_BINS := $(addprefix $(B)/guest/native/,$(GUEST_PROGS))
-GUEST_RV_BINS := $(addprefix $(B)/guest/riscv64/,$(GUEST_PROGS)) \
-	$(addprefix $(B)/guest/riscv64/,$(addsuffix -dyn,$(GUEST_DYN_PROGS)))
+GUEST_NATIVE_BINS := $(addprefix $(B)/guest/native/,$(sort $(GUEST_PROGS) $(GUEST_RV_ONLY) $(GUEST_A64_ONLY)))
 
-define GUEST_template
+define GUEST_NATIVE_template
 $(B)/guest/native/$(1): $(call guest_src,$(1)) $(GUEST_DIR)/guest.mk
 	@mkdir -p $$(@D)
 	@echo "  GUEST   $$@"
 	$(Q)$(GUEST_HOST_CC) $(GUEST_CFLAGS) $(GUEST_FLAGS_$(1)_ALL) -o $$@ $$< $(GUEST_LIBS_$(1))
-$(B)/guest/riscv64/$(1): $(call guest_src,$(1)) $(GUEST_DIR)/guest.mk
-	@mkdir -p $$(@D)
-	@echo "  GUEST   $$@"
-	$(Q)$(GUEST_RV_CC) -static $(GUEST_CFLAGS) $(GUEST_FLAGS_$(1)_ALL) $(GUEST_FLAGS_$(1)_RV) \
-		-o $$@ $$< $(GUEST_LIBS_$(1)) $(GUEST_LIBS_RV_$(1))
 endef
-$(foreach p,$(GUEST_PROGS),$(eval $(call GUEST_template,$(p))))
-
-define GUEST_DYN_template
-$(B)/guest/riscv64/$(1)-dyn: $(call guest_src,$(1)) $(GUEST_DIR)/guest.mk
-	@mkdir -p $$(@D)
-	@echo "  GUEST   $$@"
-	$(Q)$(GUEST_RV_CC) $(GUEST_CFLAGS) $(GUEST_FLAGS_$(1)_ALL) $(GUEST_FLAGS_$(1)_RV) \
-		-o $$@ $$< $(GUEST_LIBS_$(1)) $(GUEST_LIBS_RV_$(1))
-endef
-$(foreach p,$(GUEST_DYN_PROGS),$(eval $(call GUEST_DYN_template,$(p))))
+$(foreach p,$(sort $(GUEST_PROGS) $(GUEST_RV_ONLY) $(GUEST_A64_ONLY)),$(eval $(call GUEST_NATIVE_template,$(p))))
 
 guest-native: $(GUEST_NATIVE_BINS)
 
-ifeq ($(GUEST_HAVE_RV),yes)
-guest-riscv64: $(GUEST_RV_BINS)
-	@rm -f $(B)/guest/riscv64.skipped
+# -- Cross builds, one block per arch -----------------------------------------------
+# GUEST_ARCH_template ARCH,TAG,CC,INSTALL_HINT: static builds of GUEST_PROGS and
+# GUEST_<TAG>_ONLY, and dynamic <name>-dyn builds of GUEST_DYN_PROGS, into
+# build/guest/ARCH/ with the flags GUEST_FLAGS_<name>_<TAG> and libraries
+# GUEST_LIBS_<TAG>_<name>; or, without the compiler, ARCH.skipped saying why.
+define GUEST_ARCH_template
+GUEST_$(2)_BINS := $(addprefix $(B)/guest/$(1)/,$(GUEST_PROGS) $(GUEST_$(2)_ONLY)) \
+	$(addprefix $(B)/guest/$(1)/,$(addsuffix -dyn,$(GUEST_DYN_PROGS)))
+GUEST_HAVE_$(2) := $$(shell command -v $(3) >/dev/null 2>&1 && echo yes)
+
+$$(foreach p,$(GUEST_PROGS) $(GUEST_$(2)_ONLY),$$(eval $$(call GUEST_BIN_template,$(1),$(2),$(3),$$(p),-static,$$(p))))
+$$(foreach p,$(GUEST_DYN_PROGS),$$(eval $$(call GUEST_BIN_template,$(1),$(2),$(3),$$(p),,$$(p)-dyn)))
+
+ifeq ($$(GUEST_HAVE_$(2)),yes)
+guest-$(1): $$(GUEST_$(2)_BINS)
+	@rm -f $(B)/guest/$(1).skipped
 else
-guest-riscv64:
+guest-$(1):
 	@mkdir -p $(B)/guest
-	@echo "guest: $(GUEST_RV_CC) not found; riscv64 guest programs not built (apt-get install gcc-riscv64-linux-gnu libc6-dev-riscv64-cross)" | tee $(B)/guest/riscv64.skipped
+	@echo "guest: $(3) not found; $(1) guest programs not built ($(4))" | tee $(B)/guest/$(1).skipped
 endif
+.PHONY: guest-$(1)
+endef
 
-guest: guest-native guest-riscv64
+# GUEST_BIN_template ARCH,TAG,CC,PROG,LINK(-static or empty),OUTPUT-NAME
+define GUEST_BIN_template
+$(B)/guest/$(1)/$(6): $(call guest_src,$(4)) $(GUEST_DIR)/guest.mk
+	@mkdir -p $$(@D)
+	@echo "  GUEST   $$@"
+	$(Q)$(3) $(5) $(GUEST_CFLAGS) $(GUEST_FLAGS_$(4)_ALL) $(GUEST_FLAGS_$(4)_$(2)) \
+		-o $$@ $$< $(GUEST_LIBS_$(4)) $(GUEST_LIBS_$(2)_$(4))
+endef
 
-.PHONY: guest guest-native guest-riscv64
+$(eval $(call GUEST_ARCH_template,riscv64,RV,$(GUEST_RV_CC),apt-get install gcc-riscv64-linux-gnu libc6-dev-riscv64-cross))
+$(eval $(call GUEST_ARCH_template,aarch64,A64,$(GUEST_A64_CC),apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross))
+
+guest: guest-native guest-riscv64 guest-aarch64
+
+.PHONY: guest guest-native

@@ -253,9 +253,8 @@ bool rv_csr_access(RvCpu *rv, unsigned csr, unsigned op, bool do_read, bool do_w
     if (rv->priv < ((csr >> 8) & 3)) return false;
     if (do_write && (csr >> 10) == 3) return false;
     uint64_t v = 0;
-    bool need_old = do_read || op != 0;
-    if (need_old && !csr_read(rv, csr, &v, false)) return false;
-    if (!need_old && !csr_read(rv, csr, &v, false)) return false; /* existence + access rules */
+    /* Reading also applies existence and access rules; no CSR here has read side effects. */
+    if (!csr_read(rv, csr, &v, false)) return false;
     if (do_write) {
         uint64_t base = v;
         if (op != 0 && (csr == CSR_MIP || csr == CSR_SIP)) csr_read(rv, csr, &base, true);

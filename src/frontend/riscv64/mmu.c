@@ -68,14 +68,11 @@ static bool pmp_range(const RvCpu *rv, unsigned i, uint64_t *lo, uint64_t *hi)
 int rv_pmp_prot(const RvCpu *rv, uint64_t addr, uint64_t size, unsigned priv)
 {
     uint64_t last = addr + size - 1;
-    bool any = false;
     for (unsigned i = 0; i < RV_PMP_COUNT; i++) {
         uint64_t lo, hi;
         if (!pmp_range(rv, i, &lo, &hi)) {
-            any |= pmp_a(rv, i) != PMP_OFF;
             continue;
         }
-        any = true;
         if (last < lo || addr > hi) continue;
         /* The lowest-numbered match decides, and must cover every byte. */
         if (addr < lo || last > hi) return -1;
@@ -83,7 +80,6 @@ int rv_pmp_prot(const RvCpu *rv, uint64_t addr, uint64_t size, unsigned priv)
         if (priv == RV_PRV_M && !(cfg & PMP_L)) return PMP_R | PMP_W | PMP_X;
         return cfg & (PMP_R | PMP_W | PMP_X);
     }
-    (void)any;
     /* No match: M succeeds; S/U fail since PMP entries are implemented. */
     return priv == RV_PRV_M ? (int)(PMP_R | PMP_W | PMP_X) : 0;
 }
