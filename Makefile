@@ -78,13 +78,20 @@ unit: $(UNIT_BINS)
 check: all unit guest
 	$(Q)sh tests/run-check.sh $(B)
 
-# The default guest, interactively: Debian's riscv64 busybox shell (until
-# system mode boots a kernel). Fetches the image on first use.
-RUN_BUSYBOX := images/cache/riscv64/busybox-static/usr/bin/busybox
+# The default guest, interactively: Debian's riscv64 kernel booted by Debian's
+# OpenSBI into the busybox initramfs (scripts/mkinitrd.sh), on the terminal.
+# Fetches the images on first use. Ctrl-A x quits; `poweroff -f` stops the guest.
+RUN_IMG := images/cache/riscv64
+RUN_KERNEL := $(RUN_IMG)/linux-kernel/Image
+RUN_INITRD := $(B)/images/initrd-riscv64.cpio.gz
+RUN_ARGS ?= -M virt -m 1G -smp 2
 run: all
-	$(Q)test -x $(RUN_BUSYBOX) || sh scripts/fetch-images.sh riscv64
-	@echo "  RUN     $(B)/vm $(RUN_BUSYBOX) sh   (type exit to leave)"
-	$(Q)$(B)/vm $(RUN_BUSYBOX) sh
+	$(Q)test -f $(RUN_KERNEL) -a -f $(RUN_IMG)/opensbi.ok -a -x $(RUN_IMG)/busybox-static/usr/bin/busybox || \
+		sh scripts/fetch-images.sh riscv64
+	$(Q)sh scripts/mkinitrd.sh $(RUN_IMG)/busybox-static/usr/bin/busybox $(RUN_INITRD)
+	@echo "  RUN     $(B)/vm $(RUN_ARGS) -kernel $(RUN_KERNEL) ...   (Ctrl-A x quits)"
+	$(Q)$(B)/vm $(RUN_ARGS) -kernel $(RUN_KERNEL) -initrd $(RUN_INITRD) \
+		-append "console=ttyS0" -nographic
 
 # Slow checks left out of make check (long fuzzing, sanitizer builds).
 check-long: all unit guest

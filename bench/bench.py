@@ -21,6 +21,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -354,6 +355,8 @@ def mips_micro(args, arch, runners):
             continue
         pre = r.prefix
         res1 = run_cmd(pre + [g, str(n1)], args.timeout)
+        if res1.status == 3 and b"no counted loop" in res1.out:
+            return {"note": "no counted loop for %s yet (bench/workloads/mips.c)" % arch}
         if res1.status != 0 or res1.out.decode(errors="replace") != model(n1):
             out[r.label] = {"error": "wrong answer or failure at n=%d: %s" % (
                 n1, first_line(res1.err) or first_line(res1.out))}
@@ -375,11 +378,15 @@ def mips_micro(args, arch, runners):
         out[r.label] = {"n1": n1, "n2": n2, "guest_insns": body * (n2 - n1),
                         "seconds": dt, "mips": body * (n2 - n1) / dt / 1e6 if dt > 0 else None,
                         "answer": res2.out.decode(errors="replace").strip()}
-    # Cross-check the big run's answer between engines (model checked n1).
-    answers = {v.get("answer") for v in out.values() if "answer" in v}
-    if len(answers) > 1:
-        for v in out.values():
-            v["warning"] = "engines disagree on the n2 answer: %s" % sorted(answers)
+    # Cross-check the big run's answer between engines that ran the same n2
+    # (the model checked n1; n2 differs between fast and slow engines).
+    byn = {}
+    for v in out.values():
+        if "answer" in v:
+            byn.setdefault(v["n2"], set()).add(v["answer"])
+    for v in out.values():
+        if "answer" in v and len(byn[v["n2"]]) > 1:
+            v["warning"] = "engines disagree at n=%d: %s" % (v["n2"], sorted(byn[v["n2"]]))
     return out
 
 
@@ -602,8 +609,10 @@ def print_table(report):
         mips = m.get("interp_mips")
         if mips:
             out.append("")
-            out.append("guest MIPS (counted 10-instruction riscv64 loop, two sizes, "
+            out.append("guest MIPS (counted 10-instruction loop, run at two sizes, "
                        "instructions / time difference):")
+            if "note" in mips:
+                mips = {"-": {"error": mips["note"]}}
             for lab, v in mips.items():
                 if v.get("mips"):
                     out.append("  %-14s %8.1f MIPS  (%d guest insns in %.3f s)%s" % (
@@ -800,6 +809,8 @@ def cmd_check(args):
 # -- Command line ------------------------------------------------------------------------
 
 def main():
+    # SIGTERM unwinds like Ctrl-C, so the vm snapshot's temp dir is removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cmd", nargs="?", default="run", choices=["run", "check", "baseline"])

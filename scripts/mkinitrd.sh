@@ -3,9 +3,9 @@
 # Builds the test initramfs (a gzip'd newc cpio) from Debian's busybox-static:
 #   scripts/mkinitrd.sh BUSYBOX OUT.cpio.gz
 # /init mounts proc/sys/devtmpfs, prints "vm-initramfs: boot ok", then runs the
-# kernel command line's vm.test=NAME script from /tests (or the shell commands in
-# vm.cmd=..., with '~' for spaces) and powers off; without either it starts a
-# shell on the console. Rebuilt only when BUSYBOX or this script is newer.
+# kernel command line's vm.test=NAME[,NAME...] scripts from /tests (or the shell
+# commands in vm.cmd=..., with '~' for spaces) and powers off; without either it
+# starts a shell on the console. Rebuilt only when BUSYBOX or this script is newer.
 set -eu
 
 bb=${1:?usage: mkinitrd.sh BUSYBOX OUT.cpio.gz}
@@ -24,7 +24,7 @@ chmod 755 "$root/bin/busybox"
 # ones /init and the tests use, plus a usable interactive set.
 for a in sh ash cat echo ls mount umount mkdir rm cp mv ln dd sync sleep poweroff reboot \
         halt uname dmesg grep sed head tail wc od hexdump cmp md5sum sha256sum seq tr cut \
-        ifconfig ip route udhcpc nc httpd wget ping ps kill top free df du mknod mkfs.ext2 \
+        ifconfig ip route udhcpc httpd wget ping ps kill top free df du mknod devmem \
         mke2fs fsck vi less more date hostname env printf test true false stty clear find \
         xargs tee touch chmod chown id whoami uptime watch nproc setsid cttyhack getty \
         mdev switch_root insmod modprobe lsmod blockdev sort uniq awk basename dirname \
@@ -52,8 +52,13 @@ for a in $(cat /proc/cmdline); do
     esac
 done
 if [ -n "$test" ] || [ -n "$cmd" ]; then
-    if [ -n "$test" ]; then sh "/tests/$test.sh"; else sh -c "$cmd"; fi
-    echo "vm-initramfs: test exit $?"
+    rc=0
+    if [ -n "$test" ]; then
+        for t in $(echo "$test" | tr ',' ' '); do sh "/tests/$t.sh" || rc=$?; done
+    else
+        sh -c "$cmd" || rc=$?
+    fi
+    echo "vm-initramfs: test exit $rc"
     sync
     poweroff -f
 fi
@@ -69,7 +74,7 @@ T
 # vm.test=blkw writes a pattern to the first disk, blkr reads it back.
 cat > "$root/tests/blkw.sh" <<'T'
 [ -b /dev/vda ] || { echo "vm-test: no /dev/vda"; exit 1; }
-mkfs.ext2 -q /dev/vda >/dev/null 2>&1 || mke2fs /dev/vda >/dev/null
+mke2fs -q /dev/vda >/dev/null 2>&1 || mke2fs /dev/vda >/dev/null || exit 1
 mount -t ext2 /dev/vda /mnt || exit 1
 seq 1 20000 > /mnt/pattern
 md5sum /mnt/pattern | cut -d' ' -f1 > /mnt/pattern.md5
@@ -88,15 +93,28 @@ if echo x > /mnt/x 2>/dev/null; then echo "vm-test: ro write succeeded"; else ec
 dd if=/dev/zero of=/dev/vda bs=512 count=1 conv=fsync 2>/dev/null && echo "vm-test: raw write succeeded" || echo "vm-test: raw write refused"
 umount /mnt
 T
+# vm.test=exit42: the test finisher's FAIL code (0x3333 | code << 16) ends vm
+# with status 42.
+cat > "$root/tests/exit42.sh" <<'T'
+sync
+devmem 0x100000 32 0x2a3333
+sleep 5
+echo "vm-test: the finisher write did not stop the machine"
+T
 # vm.test=net: slirp's default network (10.0.2.0/24), then serve a file on 8080.
 cat > "$root/tests/net.sh" <<'T'
 ifconfig lo 127.0.0.1 up
 ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up || { echo "vm-test: no eth0"; exit 1; }
 route add default gw 10.0.2.2
-mkdir -p /www && seq 1 5000 > /www/data.txt
+mkdir -p /www/cgi-bin && seq 1 5000 > /www/data.txt
+# GET /cgi-bin/off ends the test: the host fetches it after data.txt.
+printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho bye\n(sleep 1; touch /tmp/off) &\n' > /www/cgi-bin/off
+chmod 755 /www/cgi-bin/off
+httpd -p 8080 -h /www
 echo "vm-test: net up $(md5sum /www/data.txt | cut -d' ' -f1)"
-httpd -f -p 8080 -h /www &
-sleep 60
+i=0
+while [ ! -f /tmp/off ] && [ $i -lt 600 ]; do sleep 1; i=$((i + 1)); done
+echo "vm-test: net done"
 T
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 > "$out.tmp"
 mv "$out.tmp" "$out"

@@ -376,11 +376,18 @@ static void virt_set_boot_regs(Virt *v)
     }
 }
 
+static void virt_too_small(Virt *v, uint64_t kernel_size)
+{
+    char a[32], b[32];
+    vm_error("kernel (%s)%s not fit in %s of RAM", loader_size_str(kernel_size, a, sizeof(a)),
+             v->o->initrd ? " and initrd do" : " does", loader_size_str(v->m.ram_size, b, sizeof(b)));
+}
+
 /* Loads firmware, kernel, initrd and the device tree into RAM; sets the entry. */
 static int virt_load(Virt *v, bool dump_only)
 {
     const VmOptions *o = v->o;
-    char err[512], a[32], bsz[32];
+    char err[512], bsz[32];
     LoaderRam ram = {.base = v->m.ram_base, .size = v->m.ram_size, .host = v->m.ram};
     LoaderFile fw = {0}, kern = {0}, initrd = {0};
     int rc = -1;
@@ -451,8 +458,7 @@ static int virt_load(Virt *v, bool dump_only)
                          (unsigned long long)v->m.ram_base,
                          (unsigned long long)(v->m.ram_base + v->m.ram_size));
             } else {
-                vm_error("kernel (%s) does not fit in %s of RAM (-m)", loader_size_str(kernel_size, a, sizeof(a)),
-                         loader_size_str(v->m.ram_size, bsz, sizeof(bsz)));
+                virt_too_small(v, kernel_size);
             }
             goto out;
         }
@@ -528,9 +534,7 @@ static int virt_load(Virt *v, bool dump_only)
     if (need_end - v->m.ram_base > v->m.ram_size) {
         free(blob);
         if (o->kernel)
-            vm_error("kernel (%s)%s %s not fit in %s of RAM", loader_size_str(kernel_size, a, sizeof(a)),
-                     o->initrd ? " and initrd" : "", o->initrd ? "do" : "does",
-                     loader_size_str(v->m.ram_size, bsz, sizeof(bsz)));
+            virt_too_small(v, kernel_size);
         else
             vm_error("the firmware does not fit in %s of RAM", loader_size_str(v->m.ram_size, bsz, sizeof(bsz)));
         goto out;
@@ -636,6 +640,7 @@ static int virt_devices(Virt *v)
     /* virtio-mmio slots in command-line order: drives, then -device entries. */
     for (int i = 0; i < o->ndrives; i++) {
         const VmDrive *d = &o->drives[i];
+        if (d->iface && !strcmp(d->iface, "none")) continue; /* a -device names it */
         if (d->iface && strcmp(d->iface, "virtio")) {
             vm_error("-drive %s: if=%s is not supported (use if=virtio)", d->file, d->iface);
             return -1;
@@ -679,11 +684,29 @@ static int virt_devices(Virt *v)
             dev = virt_dev_slot(v);
             VirtioMmio *rng = virtio_rng_new(pm, plic_irq_line(v->plic, VIRT_VIRTIO_IRQ + v->nvirtio), dev);
             if (!rng || virt_add_virtio(v, rng, dev, "rng")) goto fail;
-        } else if ((tl == 14 && !strncmp(spec, "virtio-blk-dev", 14)) ||
+        } else if ((tl == 10 && !strncmp(spec, "virtio-blk", 10)) ||
                    (tl == 17 && !strncmp(spec, "virtio-blk-device", 17))) {
-            continue; /* the -drive already made it */
+            const char *p = strstr(spec, "drive=");
+            size_t idl = p ? strcspn(p + 6, ",") : 0;
+            const VmDrive *d = NULL;
+            for (int k = 0; p && k < o->ndrives; k++)
+                if (o->drives[k].id && strlen(o->drives[k].id) == idl && !strncmp(o->drives[k].id, p + 6, idl))
+                    d = &o->drives[k];
+            if (!d) {
+                vm_error("-device %s: no -drive with that id= (give drive=ID)", spec);
+                return -1;
+            }
+            if (!d->iface || strcmp(d->iface, "none")) continue; /* if=virtio made it already */
+            dev = virt_dev_slot(v);
+            VirtioMmio *blk = virtio_blk_new(pm, plic_irq_line(v->plic, VIRT_VIRTIO_IRQ + v->nvirtio), d, dev,
+                                             err, sizeof(err));
+            if (!blk) {
+                vm_error("-drive %s: %s", d->file, err);
+                return -1;
+            }
+            if (virt_add_virtio(v, blk, dev, "blk")) goto fail;
         } else {
-            vm_error("-device %.*s: unknown device for virt (virtio-net, virtio-rng)", (int)tl, spec);
+            vm_error("-device %.*s: unknown device for virt (virtio-net, virtio-blk, virtio-rng)", (int)tl, spec);
             return -1;
         }
     }
@@ -752,6 +775,11 @@ int virt_rv_create(const VmOptions *o, const Engine *e, const MachineHost *host,
 {
     bool dump;
     if (virt_check_opts(o->machine_opts, &dump)) return -1;
+    if (o->cpu_model && strcmp(o->cpu_model, "rv64") && strcmp(o->cpu_model, "max") &&
+        strcmp(o->cpu_model, "any")) {
+        vm_error("-cpu %s: unknown CPU model for riscv64 virt (rv64, max)", o->cpu_model);
+        return -1;
+    }
     if (o->smp < 1 || o->smp > VIRT_MAX_CPUS) {
         vm_error("-smp %d: virt supports 1 to %d CPUs", o->smp, VIRT_MAX_CPUS);
         return -1;

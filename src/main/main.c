@@ -56,6 +56,10 @@ int main(int argc, char **argv)
     }
 
     if (opts.mode == VM_MODE_SYSTEM) {
+        /* Without -accel, system mode runs on the interpreter: under the JIT,
+         * Linux boots but stalls when it starts its first user process
+         * (-accel jit still selects it). */
+        if (!opts.accel) engine = engine_by_name("interp");
         r = sys_main(&opts, engine);
         fflush(log_file);
         return r;

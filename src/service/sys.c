@@ -214,11 +214,22 @@ int sys_main(const VmOptions *o, const Engine *e)
     }
     sys_wake_wr = sys.wake[1];
 
+    /* Parsed, but later work: say so rather than silently ignoring them. */
+    const char *todo = o->gdb && strcmp(o->gdb, "none") ? "-gdb" : o->wait_gdb ? "-S"
+                     : o->monitor && strcmp(o->monitor, "none") ? "-monitor"
+                     : o->snapshot_save ? "-snapshot-save" : o->snapshot_load ? "-snapshot-load"
+                     : o->chat ? "-chat" : NULL;
+    if (todo) {
+        vm_error("%s is not implemented yet in system mode", todo);
+        return 1;
+    }
+
     /* The first UART's backend: -serial, else stdio (vm has no display, so
      * -nographic or not, the console is the terminal). */
     const char *spec = o->serial ? o->serial : "stdio";
+    if (!strcmp(spec, "mon:stdio")) spec = "stdio"; /* no monitor to multiplex yet */
     bool stdio = !strcmp(spec, "stdio");
-    if (strcmp(spec, "none")) {
+    if (strcmp(spec, "none") && strcmp(spec, "null")) {
         sys.serial = sys_char_open(spec, sys.wake[1], sys_quit, NULL, err, sizeof(err));
         if (!sys.serial) {
             vm_error("%s", err);

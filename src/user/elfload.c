@@ -181,7 +181,7 @@ int lx_elf_load(LxSpace *s, const char *path, bool is_interp, uint16_t want_mach
         }
     } else {
         /* Linux puts PIE programs at ELF_ET_DYN_BASE and the loader in the mmap area. */
-        base = (!is_interp && lx_range_free(s, LX_ET_DYN_BASE, span)) ? LX_ET_DYN_BASE
+        base = (!is_interp && lx_range_free(s, s->dyn_base, span)) ? s->dyn_base
                                                                      : lx_find_free(s, span, 0);
         if (!base) {
             r = ERR(ENOMEM, "no room for a %llu-byte image", (unsigned long long)span);

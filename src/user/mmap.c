@@ -33,7 +33,16 @@ int lx_space_init(LxSpace *s, uint64_t size)
         munmap(m, size + LX_GUARD_SIZE);
         return -ENOMEM;
     }
-    s->mmap_top = LX_MMAP_TOP < size ? LX_MMAP_TOP : size;
+    if (size > LX_STACK_TOP) {
+        s->stack_top = LX_STACK_TOP;
+        s->dyn_base = LX_ET_DYN_BASE;
+        s->mmap_top = LX_MMAP_TOP;
+    } else {
+        /* Same shape scaled down: PIE at 2/3, stack near the top. */
+        s->stack_top = (size - (size >> 6)) & LX_PAGE_MASK;
+        s->dyn_base = (size / 3 * 2) & ~0xffffull;
+        s->mmap_top = s->stack_top - LX_STACK_SIZE - (size >> 6);
+    }
     return 0;
 }
 

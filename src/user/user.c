@@ -203,9 +203,10 @@ int lx_main(const VmOptions *o, const Engine *engine)
     p->execfn = o->program;
 
     int r = lx_space_init(&p->space, LX_SPACE_SIZE);
+    if (r == -ENOMEM) r = lx_space_init(&p->space, LX_SPACE_SIZE_SMALL);
     if (r) {
         vm_error("cannot reserve the guest address space (%llu GiB): %s",
-                 (unsigned long long)(LX_SPACE_SIZE >> 30), strerror(-r));
+                 (unsigned long long)(LX_SPACE_SIZE_SMALL >> 30), strerror(-r));
         return 1;
     }
     if (lx_elf_load(&p->space, prog, false, 0, &p->exe, err, sizeof(err))) {
@@ -237,7 +238,7 @@ int lx_main(const VmOptions *o, const Engine *engine)
     /* The stack: LX_STACK_SIZE below LX_STACK_TOP; executable only when
      * PT_GNU_STACK asks for it (or is missing). */
     int sprot = PROT_READ | PROT_WRITE | (p->exe.exec_stack ? PROT_EXEC : 0);
-    if (lx_mmap(&p->space, LX_STACK_TOP - LX_STACK_SIZE, LX_STACK_SIZE, sprot,
+    if (lx_mmap(&p->space, p->space.stack_top - LX_STACK_SIZE, LX_STACK_SIZE, sprot,
                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) < 0) {
         vm_error("cannot map the guest stack");
         return 1;
@@ -270,7 +271,7 @@ int lx_main(const VmOptions *o, const Engine *engine)
         .execfn = o->program, .hwcap = la->hwcap, .platform = la->platform,
         .exe = &p->exe, .interp_base = interp_base, .random16 = rnd,
     };
-    int64_t sp = lx_build_stack(&p->space, LX_STACK_TOP, &si);
+    int64_t sp = lx_build_stack(&p->space, p->space.stack_top, &si);
     free(argv);
     free(envp);
     if (sp < 0) {

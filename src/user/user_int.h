@@ -56,7 +56,14 @@ typedef struct LxSpace {
     uint64_t ndir;
     uint64_t brk_start, brk_cur, brk_max; /* program break (brk_cur may be unaligned) */
     uint64_t mmap_top;                    /* top-down search start */
+    uint64_t stack_top;                   /* initial stack top (LX_STACK_TOP, or lower in a small space) */
+    uint64_t dyn_base;                    /* ET_DYN load base (LX_ET_DYN_BASE, or lower) */
 } LxSpace;
+
+/* Smaller reservation tried when LX_SPACE_SIZE cannot be had (valgrind caps a
+ * process's address space near 32 GiB; so do some ulimit -v settings). The
+ * layout then shrinks in proportion; only programs needing more memory notice. */
+#define LX_SPACE_SIZE_SMALL (16ull << 30)
 
 int lx_space_init(LxSpace *s, uint64_t size);
 void lx_space_free(LxSpace *s);

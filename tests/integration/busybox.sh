@@ -1,21 +1,39 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Suite (b): Debian's riscv64 busybox-static under vm against the host's
+# Suite (b): Debian's busybox-static for each guest arch (riscv64 from sid,
+# arm64 from bookworm; scripts/fetch-images.sh) under vm against the host's
 # native busybox (Debian's amd64 busybox-static, /bin/busybox) on the same
-# generated inputs: stdout and exit status must be byte-identical.
+# generated inputs: stdout and exit status must be byte-identical. Tests are
+# named <arch>/<test>; an arch whose image is missing is SKIPPED with the reason.
 SUITE=busybox
 . "$(dirname "$0")/lib.sh"
+
+# The guest arches with a Debian busybox image (VM_TEST_ARCHS restricts them).
+BB_ARCHES=""
+for a in $(guest_arches); do
+    case $a in riscv64|aarch64) BB_ARCHES="$BB_ARCHES $a" ;; esac
+done
 
 TESTS="sh-script sh-subshell sh-applets sha256sum md5sum gzip gzip-9-binary gunzip-native-gz
 gzip-roundtrip awk-stats awk-gsub sort sort-numeric sort-keys sed-subst sed-range
 find-all find-filters tar-create tar-list tar-extract"
 
 NATIVE_BB=${NATIVE_BUSYBOX:-/bin/busybox}
-skip_all() { for t in $TESTS; do skip "$t" "$1"; done; exit 0; }
-[ -x "$NATIVE_BB" ] || skip_all "native busybox $NATIVE_BB missing (apt-get install busybox-static)"
-why=$(find_rv_busybox) || skip_all "$why"
-RV_BUSYBOX=$(rv_busybox_path)
-if why=$(vm_missing); then for t in $TESTS; do fail "$t" "$why"; done; exit 0; fi
+# all_tests VERB REASON [ARCH...]: one line per test of each arch.
+all_tests() {
+    local verb=$1 why=$2 a t; shift 2
+    for a in "$@"; do for t in $TESTS; do "$verb" "$a/$t" "$why"; done; done
+}
+if [ ! -x "$NATIVE_BB" ]; then
+    # shellcheck disable=SC2086
+    all_tests skip "native busybox $NATIVE_BB missing (apt-get install busybox-static)" $BB_ARCHES
+    exit 0
+fi
+if why=$(vm_missing); then
+    # shellcheck disable=SC2086
+    all_tests fail "$why" $BB_ARCHES
+    exit 0
+fi
 
 # -- Deterministic inputs (a few hundred KB) ----------------------------------
 D=$WORK/data
@@ -59,8 +77,7 @@ cd "$WORK" || exit 1
 
 # bbtest NAME APPLET ARGS...: same command under native busybox and vm.
 bbtest() {
-    local name=$1; shift
-    local e=$WORK/$name.native g=$WORK/$name.vm
+    local name=$ARCH/$1 e=$WORK/$ARCH-$1.native g=$WORK/$ARCH-$1.vm; shift
     (cd "$D" && run "$e" "$NATIVE_BB" "$@"; echo $RC >"$e.rc")
     # The native run is the oracle: it must succeed (sh-script exits 3 on
     # purpose) and print something, or the comparison proves nothing.
@@ -68,12 +85,24 @@ bbtest() {
         fail "$name" "native busybox run broken: status $(cat "$e.rc"), $(wc -c <"$e.out") bytes of output (log: $(save_log "$name" "$e.out" "$e.err"))"
         return
     fi
-    echo "cd $D && $VM $RV_BUSYBOX $*" >"$g.cmd"
+    echo "cd $D && $VM $GUEST_BB $*" >"$g.cmd"
     # shellcheck disable=SC2086
-    (cd "$D" && run "$g" $VM "$RV_BUSYBOX" "$@"; echo $RC >"$g.rc")
+    (cd "$D" && run "$g" $VM "$GUEST_BB" "$@"; echo $RC >"$g.rc")
     compare "$name" "$e" "$g" "$(cat "$e.rc")" "$(cat "$g.rc")"
 }
 
+# Inputs the guest tests read that native busybox makes: a .gz to gunzip, a
+# tar to list and extract, and the reference extraction.
+"$NATIVE_BB" gzip -c "$D/words.txt" >"$D/words.txt.gz"
+"$NATIVE_BB" tar -cf "$D/tree.tar" -C "$D" tree
+mkdir -p "$WORK/x-native"
+"$NATIVE_BB" tar -xf "$D/tree.tar" -C "$WORK/x-native"
+# busybox tar restores file mtimes but not those of directories and symlinks.
+listing() { (cd "$1" && { find . ! -type d -printf '%p %M %s %l\n'; find . -type f -printf '%p %T@\n'; } | sort); }
+
+# run_arch: the whole suite for $ARCH with the guest busybox $GUEST_BB. (The
+# body is not indented: the sh -c scripts hold a here-document.)
+run_arch() {
 WANT_RC=3 bbtest sh-script sh -c '
 f() { echo "f:$1:$#"; return 7; }
 f a b c; echo "ret=$?"
@@ -116,14 +145,13 @@ bbtest gzip gzip -c words.txt
 bbtest gzip-9-binary gzip -9 -c bin.dat
 
 # gunzip of native busybox's .gz, and a full round trip under vm.
-"$NATIVE_BB" gzip -c "$D/words.txt" >"$D/words.txt.gz"
 bbtest gunzip-native-gz gunzip -c words.txt.gz
-name=gzip-roundtrip
-g=$WORK/$name.vm
-echo "$VM $RV_BUSYBOX gzip -c bin.dat | $VM $RV_BUSYBOX gunzip -c" >"$g.cmd"
-(cd "$D" && run "$g.1" $VM "$RV_BUSYBOX" gzip -1 -c bin.dat; echo $RC >"$g.rc1")
+name=$ARCH/gzip-roundtrip
+g=$WORK/$ARCH-gzip-roundtrip.vm
+echo "$VM $GUEST_BB gzip -c bin.dat | $VM $GUEST_BB gunzip -c" >"$g.cmd"
+(cd "$D" && run "$g.1" $VM "$GUEST_BB" gzip -1 -c bin.dat; echo $RC >"$g.rc1")
 cp "$g.1.out" "$D/rt.gz"
-(cd "$D" && run "$g" $VM "$RV_BUSYBOX" gunzip -c rt.gz; echo $RC >"$g.rc")
+(cd "$D" && run "$g" $VM "$GUEST_BB" gunzip -c rt.gz; echo $RC >"$g.rc")
 if [ "$(cat "$g.rc1")" != 0 ] || [ "$(cat "$g.rc")" != 0 ]; then
     fail "$name" "gzip status $(cat "$g.rc1"), gunzip status $(cat "$g.rc") (log: $(save_log "$name" "$g.cmd" "$g.1.err" "$g.err"))"
 elif ! cmp -s "$g.out" "$D/bin.dat"; then
@@ -150,25 +178,31 @@ bbtest sed-range sed -n -e '100,120p' -e '/kappa 9/{s/kappa/K/p}' -e '5000q' wor
 bbtest find-all find tree
 bbtest find-filters find tree -type f -name '*.txt' -size +5k
 bbtest tar-create tar -cf - tree
-"$NATIVE_BB" tar -cf "$D/tree.tar" -C "$D" tree
 bbtest tar-list tar -tvf tree.tar
 
-name=tar-extract
-g=$WORK/$name.vm
-mkdir -p "$WORK/x-native" "$WORK/x-vm"
-"$NATIVE_BB" tar -xf "$D/tree.tar" -C "$WORK/x-native"
-echo "$VM $RV_BUSYBOX tar -xf $D/tree.tar -C $WORK/x-vm" >"$g.cmd"
-run "$g" $VM "$RV_BUSYBOX" tar -xf "$D/tree.tar" -C "$WORK/x-vm"
-# busybox tar restores file mtimes but not those of directories and symlinks.
-listing() { (cd "$1" && { find . ! -type d -printf '%p %M %s %l\n'; find . -type f -printf '%p %T@\n'; } | sort); }
+name=$ARCH/tar-extract
+g=$WORK/$ARCH-tar-extract.vm
+x=$WORK/x-vm-$ARCH
+mkdir -p "$x"
+echo "$VM $GUEST_BB tar -xf $D/tree.tar -C $x" >"$g.cmd"
+run "$g" $VM "$GUEST_BB" tar -xf "$D/tree.tar" -C "$x"
 if [ "$RC" != 0 ]; then
     fail "$name" "tar -x under vm: $(describe_rc "$RC") (log: $(save_log "$name" "$g.cmd" "$g.err"))"
-elif ! diff -r "$WORK/x-native" "$WORK/x-vm" >"$g.diff" 2>&1; then
+elif ! diff -r "$WORK/x-native" "$x" >"$g.diff" 2>&1; then
     fail "$name" "extracted contents differ (log: $(save_log "$name" "$g.cmd" "$g.diff"))"
-elif [ "$(listing "$WORK/x-native")" != "$(listing "$WORK/x-vm")" ]; then
-    listing "$WORK/x-native" >"$g.l1"; listing "$WORK/x-vm" >"$g.l2"
+elif [ "$(listing "$WORK/x-native")" != "$(listing "$x")" ]; then
+    listing "$WORK/x-native" >"$g.l1"; listing "$x" >"$g.l2"
     diff "$g.l1" "$g.l2" >"$g.diff"
     fail "$name" "extracted modes/sizes/file mtimes/links differ (log: $(save_log "$name" "$g.cmd" "$g.diff"))"
 else
     pass "$name"
 fi
+}
+
+for ARCH in $BB_ARCHES; do
+    if ! GUEST_BB=$(find_busybox "$ARCH"); then
+        all_tests skip "$GUEST_BB" "$ARCH"
+        continue
+    fi
+    run_arch
+done

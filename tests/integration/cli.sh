@@ -3,14 +3,15 @@
 # Suite (c): the command line and bad input. Every error must be exactly one
 # line on stderr with a non-zero status below 128 (no crash), within the
 # timeout (no hang). Also: NULL dereference -> 139, -strace, -d in_asm,ir,
-# VM_LOG.
+# VM_LOG; an aarch64 program runs, returns its status and disassembles.
 SUITE=cli
 . "$(dirname "$0")/lib.sh"
 TIMEOUT=${VM_TEST_TIMEOUT_CLI:-30}
 
 TESTS="help version no-args unknown-option missing-file directory non-elf empty-file
 truncated-elf-100 truncated-elf-segments elf32 elf-sparc elf-big-endian bad-d-item
-vm-log-bad vm-log-ok d-help nullderef-139 strace d-in-asm-ir env-E-U accel-interp d-logfile"
+vm-log-bad vm-log-ok d-help nullderef-139 strace d-in-asm-ir env-E-U accel-interp d-logfile
+aarch64-hello aarch64-exit-status aarch64-d-in-asm"
 if why=$(vm_missing); then for t in $TESTS; do fail "$t" "$why"; done; exit 0; fi
 
 RV=$BUILD/guest/riscv64
@@ -184,4 +185,40 @@ if [ "$have_hello" = yes ]; then
     fi
 else
     missing_hello nullderef-139 strace d-in-asm-ir env-E-U accel-interp d-logfile
+fi
+
+# -- aarch64 ------------------------------------------------------------------------
+# The same vm binary picks the arch from the ELF header (EM_AARCH64).
+A64=$BUILD/guest/aarch64
+if [ -f "$BUILD/guest/aarch64.skipped" ]; then
+    for t in aarch64-hello aarch64-exit-status aarch64-d-in-asm; do skip "$t" "$(cat "$BUILD/guest/aarch64.skipped")"; done
+elif [ ! -x "$A64/hello" ] || [ ! -x "$A64/argv_env" ]; then
+    for t in aarch64-hello aarch64-exit-status aarch64-d-in-asm; do fail "$t" "$A64/hello or $A64/argv_env missing (run make guest)"; done
+else
+    g=$WORK/aarch64-hello
+    echo "$VM $A64/hello" >"$g.cmd"
+    run "$g" "$VM" "$A64/hello"
+    if [ "$RC" = 0 ] && [ "$(cat "$g.out")" = "Hello, world!" ] && [ ! -s "$g.err" ]; then pass aarch64-hello
+    else fail aarch64-hello "$(describe_rc "$RC"), stdout '$(head -c 100 "$g.out")', want 'Hello, world!', status 0 and no stderr (log: $(save_log aarch64-hello "$g.cmd" "$g.out" "$g.err"))"; fi
+
+    # argv_env exits with argc + 40: vm's status is the guest's exit_group status.
+    g=$WORK/aarch64-exit-status
+    echo "$VM $A64/argv_env a b c" >"$g.cmd"
+    run "$g" "$VM" "$A64/argv_env" a b c
+    if [ "$RC" = 44 ] && grep -qx 'argc=4' "$g.out" && grep -qx 'argv\[3\]="c" len=1' "$g.out"; then pass aarch64-exit-status
+    else fail aarch64-exit-status "$(describe_rc "$RC"), want 44 and argc=4 on stdout (log: $(save_log aarch64-exit-status "$g.cmd" "$g.out" "$g.err"))"; fi
+
+    # -d in_asm: capstone's A64 syntax ("stp x29, x30, [sp, #-0x..]!", hex
+    # immediates), not raw bytes; the program still runs normally.
+    g=$WORK/aarch64-d-in-asm
+    echo "$VM -d in_asm $A64/hello" >"$g.cmd"
+    run "$g" "$VM" -d in_asm "$A64/hello"
+    if [ "$RC" = 0 ] && [ "$(cat "$g.out")" = "Hello, world!" ] && grep -q '^IN: 0x[0-9a-f]' "$g.err" &&
+        grep -Eq '^ +0x[0-9a-f]+: +[0-9a-f]{8} +(adrp|bl|ldr|str|stp|ldp|movz|mov|add|sub|cmp|b\.[a-z]+|cbz|cbnz|ret|svc) ' "$g.err" &&
+        grep -Eq ' stp x29, x30, \[sp, #-0x[0-9a-f]+\]!$' "$g.err" &&
+        grep -Eq ' svc #0$' "$g.err"; then
+        pass aarch64-d-in-asm
+    else
+        fail aarch64-d-in-asm "$(describe_rc "$RC"); want 'IN: 0x..' and capstone A64 disassembly (stp x29, x30, [sp, #-0x..]!, svc #0) on stderr (log: $(save_log aarch64-d-in-asm "$g.cmd" "$g.out" "$g.err"))"
+    fi
 fi

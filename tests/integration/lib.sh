@@ -12,6 +12,9 @@
 #   VM_UNDER_TEST   command that runs a guest (default: $BUILD/vm). Setting it to
 #                   e.g. "qemu-riscv64" checks the suites themselves.
 #   VM_TEST_TIMEOUT per-command timeout in seconds (default 120)
+#   VM_TEST_ARCHS   guest arches to test (default: every arch tests/guest/guest.mk
+#                   builds, plus any other build/guest/<arch>/), e.g. "riscv64"
+#                   with VM_UNDER_TEST=qemu-riscv64
 
 set -u
 ulimit -c 0 2>/dev/null || true
@@ -65,10 +68,11 @@ describe_rc() {
     esac
 }
 
-# save_log NAME FILE...: keeps the files for the failure report.
+# save_log NAME FILE...: keeps the files for the failure report (a NAME like
+# riscv64/hello becomes the file <suite>.riscv64.hello.log).
 save_log() {
     local name=$1; shift
-    local log="$LOG_DIR/$SUITE.$name.log"
+    local log="$LOG_DIR/$SUITE.${name//\//.}.log"
     : >"$log"
     local f
     for f in "$@"; do
@@ -105,24 +109,52 @@ stderr_lines() {
     echo "${n:-0}"
 }
 
-# The riscv64 busybox from scripts/fetch-images.sh, fetched on first use.
-# Sets RV_BUSYBOX or prints the reason it is missing and returns 1.
-rv_busybox_path() {
-    local d=${VM_IMAGES_CACHE:-$TOP/images/cache}/riscv64/busybox-static
+# Guest arches for the suites: VM_TEST_ARCHS, else riscv64 and aarch64 (what
+# tests/guest/guest.mk builds, each a build/guest/<arch>/ or <arch>.skipped)
+# and any other build/guest/<arch>/ but native.
+guest_arches() {
+    if [ -n "${VM_TEST_ARCHS:-}" ]; then echo "$VM_TEST_ARCHS"; return; fi
+    local list="riscv64 aarch64" d a
+    for d in "$BUILD"/guest/*/; do
+        [ -d "$d" ] || continue
+        a=$(basename "$d")
+        case " native $list " in *" $a "*) ;; *) list="$list $a" ;; esac
+    done
+    echo "$list"
+}
+
+# Debian's busybox-static for a guest arch, from scripts/fetch-images.sh
+# (which names arches as Debian does: aarch64 is arm64).
+debian_arch() { case $1 in aarch64) echo arm64 ;; *) echo "$1" ;; esac; }
+busybox_path() {
+    local d
+    d=${VM_IMAGES_CACHE:-$TOP/images/cache}/$(debian_arch "$1")/busybox-static
     if [ -x "$d/usr/bin/busybox" ]; then echo "$d/usr/bin/busybox"; else echo "$d/bin/busybox"; fi
 }
-find_rv_busybox() {
-    local bb
-    bb=$(rv_busybox_path)
+# find_busybox ARCH: fetches the image on first use; prints its path, or the
+# reason it is missing and returns 1.
+find_busybox() {
+    local bb da log
+    da=$(debian_arch "$1")
+    log=$LOG_DIR/fetch-images.$da.log
+    bb=$(busybox_path "$1")
     if [ ! -x "$bb" ]; then
-        sh "$TOP/scripts/fetch-images.sh" riscv64 >"$LOG_DIR/fetch-images.log" 2>&1
-        bb=$(rv_busybox_path)
+        sh "$TOP/scripts/fetch-images.sh" "$da" >"$log" 2>&1
+        bb=$(busybox_path "$1")
     fi
     if [ ! -x "$bb" ]; then
         local why
-        why=$(grep 'fetch-images:' "$LOG_DIR/fetch-images.log" 2>/dev/null | tail -1)
-        echo "riscv64 busybox-static not available: ${why:-scripts/fetch-images.sh failed}"
+        why=$(grep 'fetch-images:' "$log" 2>/dev/null | tail -1)
+        echo "$da busybox-static not available: ${why:-scripts/fetch-images.sh $da failed}"
         return 1
     fi
+    echo "$bb"
+}
+# The riscv64 busybox (kept for suites that use only riscv64): sets RV_BUSYBOX
+# or prints the reason it is missing and returns 1.
+rv_busybox_path() { busybox_path riscv64; }
+find_rv_busybox() {
+    local bb
+    bb=$(find_busybox riscv64) || { echo "$bb"; return 1; }
     RV_BUSYBOX=$bb
 }

@@ -208,6 +208,25 @@ static void test_elf_load_dyn(void **state)
     lx_space_free(&s);
 }
 
+/* The small fallback reservation (used under valgrind) keeps the same shape. */
+static void test_small_space_layout(void **state)
+{
+    LxSpace s;
+    assert_int_equal(lx_space_init(&s, LX_SPACE_SIZE_SMALL), 0);
+    assert_true(s.stack_top < s.limit && s.stack_top > s.mmap_top + LX_STACK_SIZE);
+    assert_true(s.dyn_base < s.mmap_top && s.dyn_base > LX_MMAP_MIN);
+    TestElf e;
+    size_t n = make_elf(&e, ET_DYN, 0, 0x1000);
+    LxImage img;
+    char err[256];
+    assert_int_equal(lx_elf_load(&s, tmpfile_with("dyn", &e, n), false, 0, &img, err, sizeof(err)), 0);
+    assert_int_equal(img.load_bias, s.dyn_base);
+    assert_int_equal(lx_mmap(&s, s.stack_top - LX_STACK_SIZE, LX_STACK_SIZE, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0),
+                     (int64_t)(s.stack_top - LX_STACK_SIZE));
+    lx_space_free(&s);
+}
+
 /* -- Address space ------------------------------------------------------------------------ */
 
 static uint64_t inval_start, inval_len;
@@ -664,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_elf_eflags),
         cmocka_unit_test(test_elf_load_exec),
         cmocka_unit_test(test_elf_load_dyn),
+        cmocka_unit_test(test_small_space_layout),
         cmocka_unit_test(test_space_mmap),
         cmocka_unit_test(test_space_mprotect_exec),
         cmocka_unit_test(test_space_mremap),

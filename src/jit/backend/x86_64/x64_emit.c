@@ -398,6 +398,11 @@ void x64_emit_sse_arith(X64Emit *e, uint8_t op, bool dbl, int dst, int src)
     enc(e, dbl ? 0xf2 : 0xf3, 0, OP2(0x0f, op), (unsigned)dst, rm_r((unsigned)src));
 }
 
+void x64_emit_sse_rr(X64Emit *e, uint8_t prefix, uint8_t op, int dst, int src)
+{
+    enc(e, prefix, 0, OP2(0x0f, op), (unsigned)dst, rm_r((unsigned)src));
+}
+
 /* UCOMISD: 66 0F 2E; UCOMISS: 0F 2E. */
 void x64_emit_ucomis(X64Emit *e, bool dbl, int a, int b)
 {

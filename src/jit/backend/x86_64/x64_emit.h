@@ -162,6 +162,9 @@ void x64_emit_movd_rx(X64Emit *e, X64Reg dst, int xmm);  /* movd r32, xmm */
 /* Scalar arithmetic, dbl selects sd/ss: op = 0x58 add, 0x59 mul, 0x5C sub,
  * 0x5E div, 0x51 sqrt. */
 void x64_emit_sse_arith(X64Emit *e, uint8_t op, bool dbl, int dst, int src);
+/* Any register-register SSE op "prefix 0F op /r" (e.g. 66 0F 28 movapd,
+ * 66 0F 57 xorpd). */
+void x64_emit_sse_rr(X64Emit *e, uint8_t prefix, uint8_t op, int dst, int src);
 void x64_emit_ucomis(X64Emit *e, bool dbl, int a, int b);
 void x64_emit_ldmxcsr(X64Emit *e, X64Mem m);
 void x64_emit_stmxcsr(X64Emit *e, X64Mem m);

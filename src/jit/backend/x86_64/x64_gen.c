@@ -673,14 +673,19 @@ static void emit_st(Gen *g, const IrInsn *in)
 }
 
 /* -- Floating point -------------------------------------------------------------------
- * Fast path: the host SSE/FMA instruction under an MXCSR with the op's static
- * rounding mode (RNE/RTZ/RDN/RUP), all exceptions masked. It is taken only when
- * the result provably equals fp.c's: the guest's FpCtl has no flush modes, the
- * op raised no flag other than inexact (so no invalid, zero-divide, overflow,
- * underflow or denormal-operand case), and the result is not a NaN (NaN
- * inputs). Inexact accrues NX. Anything else recomputes with fp.c. */
-
-static const uint8_t mxcsr_rc[4] = {0, 3, 1, 2}; /* IrRound -> MXCSR.RC (SDM vol. 1, 10.2.3) */
+ * Fast path, taken only where the result provably equals fp.c's:
+ *  - rounding RNE (the MXCSR generated code runs under), and the guest FpCtl
+ *    has no flush modes and not the x86 NaN style (which reports DE);
+ *  - the host result is finite and, for mul/div/sqrt/fma, at least 2^-900
+ *    (2^-100 for f32): so no NaN (invalid, NaN inputs, canonical-NaN rules),
+ *    no overflow or divide-by-zero (infinite results), no underflow (tiny
+ *    results), and the error terms below are exactly representable.
+ *    Sums and differences are exact when tiny, so add/sub need only finiteness;
+ *  - the only flag left is inexact, and it matters only while fflags.NX is
+ *    clear: the cold path then tests exactness (TwoSum for add/sub, the FMA
+ *    residual a*b - p for mul) or recomputes with fp.c (div, sqrt, fma).
+ * Everything else recomputes with fp.c, which then also accrues the flags.
+ * No MXCSR access on the fast path: MXCSR flags are never read. */
 
 static void to_xmm(Gen *g, int x, IrVal v, bool dbl)
 {
@@ -689,74 +694,121 @@ static void to_xmm(Gen *g, int x, IrVal v, bool dbl)
     else x64_emit_movd_xr(&g->e, x, r);
 }
 
-static X64Mem mx(unsigned rm) { return x64_mem_rip(&jit_mxcsr_table[rm]); }
+static void fp_slow_call(Gen *g, X64Emit *e, const IrInsn *in)
+{
+    IrType t = (IrType)in->type;
+    Arg fa = AFP, ft = AI(t), frm = AI(in->imm);
+    IrVal a = in->args[0], b = in->args[1], c3 = in->args[2];
+    switch (in->op) {
+    case IR_OP_fadd: call_keep(g, e, (const void *)fp_add, ARGS(fa, ft, AV(a), AV(b), frm)); break;
+    case IR_OP_fsub: call_keep(g, e, (const void *)fp_sub, ARGS(fa, ft, AV(a), AV(b), frm)); break;
+    case IR_OP_fmul: call_keep(g, e, (const void *)fp_mul, ARGS(fa, ft, AV(a), AV(b), frm)); break;
+    case IR_OP_fdiv: call_keep(g, e, (const void *)fp_div, ARGS(fa, ft, AV(a), AV(b), frm)); break;
+    case IR_OP_fsqrt: call_keep(g, e, (const void *)fp_sqrt, ARGS(fa, ft, AV(a), frm)); break;
+    default:
+        call_keep(g, e, (const void *)fp_fma, ARGS(fa, ft, AV(a), AV(b), AV(c3), AI(in->aux), frm));
+        break;
+    }
+}
 
 static void fp_arith(Gen *g, const IrInsn *in)
 {
     IrType t = (IrType)in->type;
     bool dbl = t == IR_F64;
-    unsigned rm = (unsigned)in->imm;
-    X64Emit *e = &g->e;
+    uint8_t pfx = dbl ? 0x66 : 0; /* movapd/xorpd vs movaps/xorps */
+    X64Emit *e = &g->e, *c = &g->c;
     IrVal a = in->args[0], b = in->args[1], c3 = in->args[2];
-    bool fast = rm <= IR_RM_RUP && (in->op != IR_OP_fma || have_fma);
-    uint8_t *slow = g->c.p;
+    IrOp op = (IrOp)in->op;
+    bool fast = in->imm == IR_RM_RNE && (op != IR_OP_fma || have_fma);
 
-    /* The slow path first (cold): fp.c computes everything. */
-    Arg fa = AFP, ft = AI(t), frm = AI(rm);
-    x64_emit_ldmxcsr(&g->c, mx(IR_RM_RNE)); /* clears flags the fast path left */
-    switch (in->op) {
-    case IR_OP_fadd: call_keep(g, &g->c, (const void *)fp_add, ARGS(fa, ft, AV(a), AV(b), frm)); break;
-    case IR_OP_fsub: call_keep(g, &g->c, (const void *)fp_sub, ARGS(fa, ft, AV(a), AV(b), frm)); break;
-    case IR_OP_fmul: call_keep(g, &g->c, (const void *)fp_mul, ARGS(fa, ft, AV(a), AV(b), frm)); break;
-    case IR_OP_fdiv: call_keep(g, &g->c, (const void *)fp_div, ARGS(fa, ft, AV(a), AV(b), frm)); break;
-    case IR_OP_fsqrt: call_keep(g, &g->c, (const void *)fp_sqrt, ARGS(fa, ft, AV(a), frm)); break;
-    default:
-        call_keep(g, &g->c, (const void *)fp_fma, ARGS(fa, ft, AV(a), AV(b), AV(c3), AI(in->aux), frm));
-        break;
-    }
-    uint8_t *slow_jmp_back = g->c.p; /* jmp join, patched below */
-    uint8_t *back8 = x64_emit_jmp_rel32(&g->c, NULL);
-
+    /* Slow path (cold): fp.c computes everything; result in rax. */
+    uint8_t *slow = c->p;
+    fp_slow_call(g, c, in);
+    uint8_t *back = x64_emit_jmp_rel32(c, NULL);
     if (!fast) {
         x64_emit_jmp(e, slow);
-    } else {
-        x64_emit_test_mi8(e, M(R_CPU, offsetof(CpuState, fp.mode)), FP_MODE_FZ | FP_MODE_DAZ);
-        x64_emit_jcc(e, X64_CC_NE, slow);
-        to_xmm(g, 0, a, dbl);
-        if (in->op != IR_OP_fsqrt) to_xmm(g, 1, b, dbl);
-        if (in->op == IR_OP_fma) to_xmm(g, 2, c3, dbl);
-        if (rm != IR_RM_RNE) x64_emit_ldmxcsr(e, mx(rm));
-        switch (in->op) {
-        case IR_OP_fadd: x64_emit_sse_arith(e, 0x58, dbl, 0, 1); break;
-        case IR_OP_fsub: x64_emit_sse_arith(e, 0x5c, dbl, 0, 1); break;
-        case IR_OP_fmul: x64_emit_sse_arith(e, 0x59, dbl, 0, 1); break;
-        case IR_OP_fdiv: x64_emit_sse_arith(e, 0x5e, dbl, 0, 1); break;
-        case IR_OP_fsqrt: x64_emit_sse_arith(e, 0x51, dbl, 0, 0); break;
-        default: {
-            static const uint8_t fop[4] = {0xa9, 0xad, 0xab, 0xaf}; /* madd, nmadd, msub, nmsub */
-            x64_emit_vfma213(e, fop[in->aux & 3], dbl, 0, 1, 2);
-            break;
-        }
-        }
-        x64_emit_stmxcsr(e, SP(JIT_FRAME_MXCSR));
-        if (rm != IR_RM_RNE) x64_emit_ldmxcsr(e, mx(IR_RM_RNE));
-        x64_emit_test_mi8(e, SP(JIT_FRAME_MXCSR), 0x3f);
-        uint8_t *flagged = g->c.p;
-        x64_emit_jcc(e, X64_CC_NE, flagged);
-        uint8_t *resume = e->p;
-        x64_emit_ucomis(e, dbl, 0, 0);
-        x64_emit_jcc(e, X64_CC_P, slow);
-        if (dbl) x64_emit_movq_rx(e, X64_RAX, 0);
-        else x64_emit_movd_rx(e, X64_RAX, 0);
-        /* Cold: only inexact -> accrue NX, clear the sticky flag, go on. */
-        x64_emit_test_mi8(&g->c, SP(JIT_FRAME_MXCSR), 0x1f);
-        x64_emit_jcc(&g->c, X64_CC_NE, slow);
-        if (rm == IR_RM_RNE) x64_emit_ldmxcsr(&g->c, mx(IR_RM_RNE));
-        x64_emit_alu_mi(&g->c, X64_OR, false, M(R_CPU, offsetof(CpuState, fp.flags)), FP_FLAG_NX);
-        x64_emit_jmp(&g->c, resume);
+        patch(g, back, e->p);
+        finish(g, in->dst, X64_RAX);
+        return;
     }
-    (void)slow_jmp_back;
-    patch(g, back8, e->p);
+
+    x64_emit_test_mi8(e, M(R_CPU, offsetof(CpuState, fp.mode)),
+                      FP_MODE_FZ | FP_MODE_DAZ | FP_MODE_NAN_X86);
+    x64_emit_jcc(e, X64_CC_NE, slow);
+    /* xmm0 = a, xmm1 = b, xmm2 = c (fma); result in xmm2 (fma: xmm0). */
+    to_xmm(g, 0, a, dbl);
+    if (op != IR_OP_fsqrt) to_xmm(g, 1, b, dbl);
+    int res = 2;
+    switch (op) {
+    case IR_OP_fadd: case IR_OP_fsub: case IR_OP_fmul: case IR_OP_fdiv: {
+        static const uint8_t opc[] = {[IR_OP_fadd - IR_OP_fadd] = 0x58, [IR_OP_fsub - IR_OP_fadd] = 0x5c,
+                                      [IR_OP_fmul - IR_OP_fadd] = 0x59, [IR_OP_fdiv - IR_OP_fadd] = 0x5e};
+        x64_emit_sse_rr(e, pfx, 0x28, 2, 0);
+        x64_emit_sse_arith(e, opc[op - IR_OP_fadd], dbl, 2, 1);
+        break;
+    }
+    case IR_OP_fsqrt: x64_emit_sse_arith(e, 0x51, dbl, 2, 0); break;
+    default: {
+        static const uint8_t fop[4] = {0xa9, 0xad, 0xab, 0xaf}; /* madd, nmadd, msub, nmsub */
+        to_xmm(g, 2, c3, dbl);
+        x64_emit_vfma213(e, fop[in->aux & 3], dbl, 0, 1, 2);
+        res = 0;
+        break;
+    }
+    }
+    if (dbl) x64_emit_movq_rx(e, X64_RAX, res);
+    else x64_emit_movd_rx(e, X64_RAX, res);
+    /* Range: |r| (sign shifted out) in [lo, inf). */
+    bool addlike = op == IR_OP_fadd || op == IR_OP_fsub;
+    uint64_t inf2 = dbl ? 0xffe0000000000000ull : 0xff000000ull;
+    uint64_t lo2 = addlike ? 0 : dbl ? (123ull << 52) << 1 : (27ull << 23) << 1;
+    x64_emit_mov_rr(e, dbl, X64_RCX, X64_RAX);
+    x64_emit_shift_ri(e, X64_SHL, dbl, X64_RCX, 1);
+    if (lo2) {
+        x64_emit_mov_ri(e, X64_RDX, lo2);
+        x64_emit_alu_rr(e, X64_SUB, dbl, X64_RCX, X64_RDX);
+    }
+    x64_emit_mov_ri(e, X64_RDX, inf2 - lo2);
+    x64_emit_alu_rr(e, X64_CMP, dbl, X64_RCX, X64_RDX);
+    x64_emit_jcc(e, X64_CC_AE, slow);
+    /* Inexact matters only while NX is clear. */
+    x64_emit_test_mi8(e, M(R_CPU, offsetof(CpuState, fp.flags)), FP_FLAG_NX);
+    uint8_t *exact = c->p;
+    x64_emit_jcc(e, X64_CC_E, exact);
+    uint8_t *join = e->p;
+    patch(g, back, join);
+
+    /* Cold exactness test: xmm3 = error term, zero iff exact. */
+    if (op == IR_OP_fadd || op == IR_OP_fsub) {
+        /* TwoSum (Knuth): bb = s - a; err = (a - (s - bb)) + (b' - bb), b' = b or -b;
+         * for sub, b' - bb = -(b + bb). Exact in RNE without overflow. */
+        x64_emit_sse_rr(c, pfx, 0x28, 3, 2);           /* xmm3 = s */
+        x64_emit_sse_arith(c, 0x5c, dbl, 3, 0);        /* bb = s - a */
+        x64_emit_sse_rr(c, pfx, 0x28, 4, 2);           /* xmm4 = s */
+        x64_emit_sse_arith(c, 0x5c, dbl, 4, 3);        /* s - bb */
+        x64_emit_sse_arith(c, 0x5c, dbl, 0, 4);        /* a - (s - bb) */
+        if (op == IR_OP_fadd) {
+            x64_emit_sse_arith(c, 0x5c, dbl, 1, 3);    /* b - bb */
+            x64_emit_sse_arith(c, 0x58, dbl, 0, 1);
+        } else {
+            x64_emit_sse_arith(c, 0x58, dbl, 1, 3);    /* b + bb */
+            x64_emit_sse_arith(c, 0x5c, dbl, 0, 1);
+        }
+        x64_emit_sse_rr(c, pfx, 0x28, 3, 0);
+    } else if (op == IR_OP_fmul && have_fma) {
+        /* err = a*b - p exactly (|p| >= 2^-900: no underflow of the error). */
+        x64_emit_vfma213(c, 0xab, dbl, 0, 1, 2);       /* xmm0 = a*b - p */
+        x64_emit_sse_rr(c, pfx, 0x28, 3, 0);
+    } else {
+        x64_emit_jmp(c, slow);
+    }
+    if (!(op == IR_OP_fmul && !have_fma) && op != IR_OP_fdiv && op != IR_OP_fsqrt && op != IR_OP_fma) {
+        x64_emit_sse_rr(c, pfx, 0x57, 4, 4);           /* xmm4 = 0 */
+        x64_emit_ucomis(c, dbl, 3, 4);
+        x64_emit_jcc(c, X64_CC_E, join);
+        x64_emit_alu_mi(c, X64_OR, false, M(R_CPU, offsetof(CpuState, fp.flags)), FP_FLAG_NX);
+        x64_emit_jmp(c, join);
+    }
     finish(g, in->dst, X64_RAX);
 }
 
@@ -1241,10 +1293,12 @@ int x64_compile(JitCompile *jc)
     blk->dead_stub = g->c.p;
     store_pc(&g->c, ir->pc);
     ret_to_dispatcher(&g->c, JIT_RET_NOCHAIN);
-    x64_align(e, 4, 1);
-    uint8_t *entry_jmp = e->p;
-    blk->entry_site = x64_emit_jmp_rel32(e, NULL);
-    patch(g, blk->entry_site, entry_jmp + 5);
+    /* A 5-byte NOP in an aligned 8-byte word: killing the block rewrites the
+     * word atomically into a jmp to the dead stub (x64_kill_block). */
+    x64_align(e, 8, 0);
+    blk->entry_site = e->p;
+    static const uint8_t nop5[5] = {0x0f, 0x1f, 0x44, 0x00, 0x00};
+    for (int k = 0; k < 5; k++) x64_byte(e, nop5[k]);
     uint8_t *intr = g->c.p;
     store_pc(&g->c, ir->pc);
     ret_to_dispatcher(&g->c, JIT_RET_INTERRUPT);
@@ -1281,7 +1335,9 @@ size_t x64_gen_head(uint8_t *buf, size_t len)
 {
     X64Emit e;
     x64_init(&e, buf, len);
-    /* MXCSR images: all exceptions masked, flags clear, RC per IrRound. */
+    /* MXCSR images: all exceptions masked, flags clear, RC per IrRound
+     * (SDM vol. 1, 10.2.3: RC 00 nearest, 01 down, 10 up, 11 toward zero). */
+    static const uint8_t mxcsr_rc[4] = {0, 3, 1, 2};
     uint32_t *mxt = (uint32_t *)(void *)e.p;
     for (unsigned rm = 0; rm < 4; rm++) x64_u32(&e, 0x1f80u | (uint32_t)mxcsr_rc[rm] << 13);
     jit_mxcsr_table = mxt;
@@ -1309,7 +1365,17 @@ size_t x64_gen_head(uint8_t *buf, size_t len)
 
 void x64_kill_block(JitBlock *b)
 {
-    x64_patch_rel32(b->entry_site, b->dead_stub);
+    /* Replace the NOP with "jmp rel32" in one aligned 8-byte store (SDM vol. 3,
+     * 8.1.1: atomic; a vCPU fetching it sees the NOP or the jump). */
+    uint64_t w;
+    memcpy(&w, b->entry_site, 8);
+    int32_t d = (int32_t)((intptr_t)b->dead_stub - (intptr_t)(b->entry_site + 5));
+    uint8_t nw[8];
+    memcpy(nw, &w, 8);
+    nw[0] = 0xe9;
+    memcpy(nw + 1, &d, 4);
+    memcpy(&w, nw, 8);
+    __atomic_store_n((uint64_t *)(void *)b->entry_site, w, __ATOMIC_RELEASE);
 }
 
 void x64_chain(JitExit *x, const void *target)

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# System mode end to end: Debian's riscv64 kernel + OpenSBI + the busybox
+# initramfs (scripts/mkinitrd.sh) on `vm -M virt`, plus bad-input errors.
+#   make check:      bad inputs, dumpdtb, a boot to the marker that writes an
+#                    ext2 disk and powers off with status 0 (about 1.5 min)
+#   VM_CHECK_LONG=1: also -smp 2, the read-back after a reboot on a readonly=on
+#                    drive, a test-finisher exit code, virtio-net through hostfwd
+source "$(dirname "$0")/lib.sh"
+
+LONG_TESTS="boot-smp2 blk-readback blk-readonly exit-code net-hostfwd"
+QUICK_TESTS="missing-kernel kernel-too-big corrupt-image truncated-elf dumpdtb boot blk-write"
+
+reason=$(vm_missing) && { for t in $QUICK_TESTS $LONG_TESTS; do skip "$t" "$reason"; done; exit 0; }
+
+IMG=${VM_IMAGES_CACHE:-$TOP/images/cache}/riscv64
+KERNEL=$IMG/linux-kernel/Image
+BIOS=$IMG/opensbi/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
+INITRD=$BUILD/images/initrd-riscv64.cpio.gz
+# A boot takes 1-2 minutes of host time with the interpreter (longer on a busy
+# host). VM_BOOT_ACCEL=jit|interp picks the engine (default: vm's own choice).
+BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-600}
+
+images_reason() {
+    if [ ! -f "$KERNEL" ] || [ ! -f "$BIOS" ] || [ ! -x "$IMG/busybox-static/usr/bin/busybox" ]; then
+        sh "$TOP/scripts/fetch-images.sh" riscv64 >"$LOG_DIR/fetch-images.log" 2>&1
+    fi
+    if [ ! -f "$KERNEL" ] || [ ! -f "$BIOS" ]; then
+        local why
+        why=$(grep 'fetch-images:' "$LOG_DIR/fetch-images.log" 2>/dev/null | tail -1)
+        echo "Debian riscv64 kernel/OpenSBI not available: ${why:-scripts/fetch-images.sh failed}"
+        return 0
+    fi
+    mkdir -p "$BUILD/images"
+    if ! sh "$TOP/scripts/mkinitrd.sh" "$IMG/busybox-static/usr/bin/busybox" "$INITRD" >"$LOG_DIR/mkinitrd.log" 2>&1; then
+        echo "scripts/mkinitrd.sh failed (log: $LOG_DIR/mkinitrd.log)"
+        return 0
+    fi
+    return 1
+}
+
+# expect_error NAME WANT_REGEX CMD...: status 1 and one stderr line matching.
+expect_error() {
+    local name=$1 want=$2; shift 2
+    local pfx=$WORK/$name
+    run "$pfx" "$VM" "$@"
+    if [ "$RC" -ne 1 ]; then
+        fail "$name" "expected status 1, got $(describe_rc "$RC") (log: $(save_log "$name" "$pfx.out" "$pfx.err"))"
+    elif [ "$(stderr_lines "$pfx")" -ne 1 ] || ! grep -qE "$want" "$pfx.err"; then
+        fail "$name" "expected one error line matching '$want', got: $(head -c 300 "$pfx.err" | tr '\n' '|')"
+    else
+        pass "$name"
+    fi
+}
+
+# -- Bad inputs (no images needed except where said) ------------------------------
+
+expect_error missing-kernel "^vm: $WORK/nope.Image: No such file or directory$" \
+    -M virt -kernel "$WORK/nope.Image" -nographic
+head -c 65536 /dev/urandom >"$WORK/corrupt.img"
+expect_error corrupt-image "not a kernel image" -M virt -kernel "$WORK/corrupt.img" -nographic
+# An ELF header that promises program headers past the end of the file.
+printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\002\000\363\000\001\000\000\000\000\000\000\200\000\000\000\000\100\000\000\000\000\000\000\000' >"$WORK/trunc.elf"
+head -c 64 /dev/zero >>"$WORK/trunc.elf"
+expect_error truncated-elf "truncated or corrupt ELF|no program headers" -M virt -bios none -kernel "$WORK/trunc.elf" -nographic
+
+if reason=$(images_reason); then
+    for t in kernel-too-big dumpdtb boot blk-write $LONG_TESTS; do skip "$t" "$reason"; done
+    exit 0
+fi
+
+expect_error kernel-too-big "^vm: kernel \([0-9.]+ MiB\) and initrd do not fit in 32 MiB of RAM" \
+    -M virt -m 32M -kernel "$KERNEL" -initrd "$INITRD" -nographic
+
+# -machine dumpdtb=FILE: a device tree with what OpenSBI and Linux look for.
+run "$WORK/dtb" "$VM" -M virt,dumpdtb="$WORK/virt.dtb" -m 1G -smp 2 -kernel "$KERNEL" -initrd "$INITRD" \
+    -append "console=ttyS0 marker-xyz"
+if [ "$RC" -ne 0 ] || [ ! -s "$WORK/virt.dtb" ]; then
+    fail dumpdtb "$(describe_rc "$RC"), no $WORK/virt.dtb: $(head -c 200 "$WORK/dtb.err")"
+elif [ "$(head -c 4 "$WORK/virt.dtb" | od -An -tx1 | tr -d ' \n')" != d00dfeed ]; then
+    fail dumpdtb "not a device tree blob (bad magic)"
+else
+    missing=""
+    for s in riscv,isa sifive,plic-1.0.0 riscv,clint0 ns16550a sifive,test1 syscon-poweroff \
+             google,goldfish-rtc linux,initrd-start marker-xyz riscv,cpu-intc cpu@1; do
+        grep -qaF "$s" "$WORK/virt.dtb" || missing="$missing $s"
+    done
+    if [ -n "$missing" ]; then fail dumpdtb "missing from the tree:$missing"; else pass dumpdtb; fi
+fi
+
+# boot NAME TEST_LIST VM_ARGS...: boots with vm.test=TEST_LIST; output in $WORK/NAME.*
+boot() {
+    local name=$1 tests=$2; shift 2
+    local saved=$TIMEOUT
+    TIMEOUT=$BOOT_TIMEOUT
+    run "$WORK/$name" "$VM" ${VM_BOOT_ACCEL:+-accel "$VM_BOOT_ACCEL"} -M virt -m 1G -kernel "$KERNEL" -initrd "$INITRD" -nographic \
+        -append "console=ttyS0 quiet vm.test=$tests" "$@"
+    TIMEOUT=$saved
+}
+boot_fail() {
+    fail "$1" "$2; $(describe_rc "$RC") (log: $(save_log "$1" "$WORK/$1.out" "$WORK/$1.err"))"
+}
+
+want_md5=$(seq 1 20000 | md5sum | cut -d' ' -f1)
+disk=$WORK/disk.img
+truncate -s 32M "$disk"
+
+# Boot to the marker, make an ext2 file system on the virtio disk and write a
+# file, power off: status 0.
+boot boot smp,blkw -smp 1 -drive "file=$disk,if=virtio,format=raw"
+if [ "$RC" -ne 0 ] || ! grep -q "vm-initramfs: boot ok" "$WORK/boot.out"; then
+    boot_fail boot "no marker line or status not 0"
+    boot_ok=0
+else
+    pass boot
+    boot_ok=1
+fi
+if [ "$boot_ok" = 1 ] && grep -q "vm-test: wrote $want_md5" "$WORK/boot.out"; then
+    pass blk-write
+elif [ "$boot_ok" = 1 ]; then
+    boot_fail blk-write "no 'vm-test: wrote $want_md5' line"
+else
+    skip blk-write "the boot itself failed"
+fi
+
+if [ -z "${VM_CHECK_LONG:-}" ]; then
+    for t in $LONG_TESTS; do skip "$t" "slow kernel boot: runs with VM_CHECK_LONG=1 (make check-long)"; done
+    exit 0
+fi
+
+# Two harts: the guest sees both (IPIs and remote fences at work) and powers off.
+boot boot-smp2 smp -smp 2
+if [ "$RC" -eq 0 ] && grep -q "vm-test: cpus 2" "$WORK/boot-smp2.out"; then pass boot-smp2
+else boot_fail boot-smp2 "no 'vm-test: cpus 2' line or status not 0"; fi
+
+# A second boot of the same disk, readonly=on: the file is still there, writes
+# are refused, and the test finisher's code 42 becomes vm's status.
+if [ "$boot_ok" = 1 ]; then
+    before=$(md5sum <"$disk")
+    boot blk-readback blkro,exit42 -smp 2 -drive "file=$disk,if=virtio,format=raw,readonly=on"
+    if grep -q "vm-test: ro read $want_md5" "$WORK/blk-readback.out"; then pass blk-readback
+    else boot_fail blk-readback "no 'vm-test: ro read $want_md5' line"; fi
+    if grep -q "vm-test: raw write refused" "$WORK/blk-readback.out" && [ "$(md5sum <"$disk")" = "$before" ]; then
+        pass blk-readonly
+    else
+        boot_fail blk-readonly "a write reached the readonly=on disk"
+    fi
+    if [ "$RC" -eq 42 ]; then pass exit-code; else boot_fail exit-code "expected status 42 from the finisher"; fi
+else
+    for t in blk-readback blk-readonly exit-code; do skip "$t" "the first boot failed"; done
+fi
+
+# virtio-net: the guest serves a file with httpd; the host fetches it through
+# hostfwd on 127.0.0.1, then GET /cgi-bin/off lets the guest power off.
+http_get() { # PORT PATH -> body on stdout (HTTP/1.0 over bash's /dev/tcp)
+    local r
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+    printf 'GET %s HTTP/1.0\r\nHost: vm\r\n\r\n' "$2" >&3
+    r=$(timeout 20 cat <&3)
+    exec 3<&-
+    printf '%s\n' "$r" | sed '1,/^\r\{0,1\}$/d'
+}
+port=$((20000 + RANDOM % 20000))
+want_net=$(seq 1 5000 | md5sum | cut -d' ' -f1)
+( TIMEOUT=$BOOT_TIMEOUT; run "$WORK/net-hostfwd" "$VM" ${VM_BOOT_ACCEL:+-accel "$VM_BOOT_ACCEL"} -M virt -m 1G -smp 1 -kernel "$KERNEL" -initrd "$INITRD" -nographic \
+    -append "console=ttyS0 quiet vm.test=net" -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:8080" \
+    -device virtio-net,netdev=n0; echo "$RC" >"$WORK/net-hostfwd.rc" ) &
+vmjob=$!
+got=""
+for _ in $(seq 1 $((BOOT_TIMEOUT / 3))); do
+    [ -f "$WORK/net-hostfwd.rc" ] && break
+    if grep -q "vm-test: net up" "$WORK/net-hostfwd.out" 2>/dev/null; then
+        got=$(http_get "$port" /data.txt 2>/dev/null | md5sum | cut -d' ' -f1)
+        [ "$got" = "$want_net" ] && break
+    fi
+    sleep 3
+done
+[ "$got" = "$want_net" ] && http_get "$port" /cgi-bin/off >/dev/null 2>&1
+wait "$vmjob"
+if [ "$got" = "$want_net" ]; then
+    pass net-hostfwd
+else
+    RC=$(cat "$WORK/net-hostfwd.rc" 2>/dev/null || echo 1)
+    boot_fail net-hostfwd "no transfer through hostfwd tcp:127.0.0.1:$port (got md5 '${got:-nothing}')"
+fi
