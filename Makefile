@@ -86,9 +86,10 @@ RUN_KERNEL := $(RUN_IMG)/linux-kernel/Image
 RUN_INITRD := $(B)/images/initrd-riscv64.cpio.gz
 RUN_ARGS ?= -M virt -m 1G -smp 2
 run: all
-	$(Q)test -f $(RUN_KERNEL) -a -f $(RUN_IMG)/opensbi.ok -a -x $(RUN_IMG)/busybox-static/usr/bin/busybox || \
-		sh scripts/fetch-images.sh riscv64
-	$(Q)sh scripts/mkinitrd.sh $(RUN_IMG)/busybox-static/usr/bin/busybox $(RUN_INITRD)
+	$(Q)test -f $(RUN_KERNEL) -a -f $(RUN_IMG)/opensbi.ok -a -f $(RUN_IMG)/linux-modules.ok \
+		-a -x $(RUN_IMG)/busybox-static/usr/bin/busybox || sh scripts/fetch-images.sh riscv64
+	$(Q)sh scripts/mkinitrd.sh $(RUN_IMG)/busybox-static/usr/bin/busybox $(RUN_INITRD) \
+		"$$(ls -d $(RUN_IMG)/linux-modules/usr/lib/modules/* 2>/dev/null | head -1)"
 	@echo "  RUN     $(B)/vm $(RUN_ARGS) -kernel $(RUN_KERNEL) ...   (Ctrl-A x quits)"
 	$(Q)$(B)/vm $(RUN_ARGS) -kernel $(RUN_KERNEL) -initrd $(RUN_INITRD) \
 		-append "console=ttyS0" -nographic

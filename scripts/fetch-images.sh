@@ -21,11 +21,13 @@ tries_max=${VM_FETCH_TRIES:-4}
 # -- What to fetch, per arch --------------------------------------------------
 # riscv64 comes from sid (it is a release arch there): busybox for user mode and
 # the initramfs, OpenSBI (fw_dynamic.bin) and the kernel for system mode.
-# "linux-kernel" is not a package name: resolve_pkg maps it to the newest
-# linux-binary-<ver>-riscv64. arm64/ppc64el come from bookworm.
+# "linux-kernel" and "linux-modules" are not package names: resolve_pkg maps
+# them to the newest linux-binary-<ver>-riscv64 / linux-modules-<ver>-riscv64
+# (virtio-mmio, virtio-blk/net and ext4 are modules in Debian's kernel; the
+# initramfs carries them). arm64/ppc64el come from bookworm.
 pkgs_for() {
     case "$1" in
-    riscv64) echo "busybox-static opensbi linux-kernel" ;;
+    riscv64) echo "busybox-static opensbi linux-kernel linux-modules" ;;
     arm64) echo "busybox-static" ;;
     ppc64el) echo "busybox-static" ;;
     *) return 1 ;;
@@ -54,6 +56,13 @@ resolve_pkg() {
         bin=$(APT_CONFIG="$apt_dir/apt.conf" apt-cache depends "$img" 2>/dev/null |
               sed -n "s/^ *Depends: \(linux-binary-[^ ]*\)\$/\1/p" | head -1)
         echo "${bin:-$img}" ;;
+    linux-modules)
+        img=$(APT_CONFIG="$apt_dir/apt.conf" apt-cache depends "linux-image-$1" 2>/dev/null |
+              sed -n "s/^ *Depends: \(linux-image-[0-9][^ ]*-$1\)\$/\1/p" | head -1)
+        [ -n "$img" ] || return 1
+        mods=$(APT_CONFIG="$apt_dir/apt.conf" apt-cache depends "$img" 2>/dev/null |
+               sed -n "s/^ *Depends: \(linux-modules-[^ ]*\)\$/\1/p" | head -1)
+        echo "${mods:-$img}" ;;
     *) echo "$2" ;;
     esac
 }

@@ -1,18 +1,23 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Builds the test initramfs (a gzip'd newc cpio) from Debian's busybox-static:
-#   scripts/mkinitrd.sh BUSYBOX OUT.cpio.gz
+#   scripts/mkinitrd.sh BUSYBOX OUT.cpio.gz [MODULES_DIR]
+# MODULES_DIR (.../lib/modules/<ver> from linux-modules-<ver>) adds the drivers
+# Debian builds as modules (virtio-mmio, virtio-blk/net/rng/console, ext4),
+# decompressed and loaded by /init in dependency order.
 # /init mounts proc/sys/devtmpfs, prints "vm-initramfs: boot ok", then runs the
 # kernel command line's vm.test=NAME[,NAME...] scripts from /tests (or the shell
 # commands in vm.cmd=..., with '~' for spaces) and powers off; without either it
 # starts a shell on the console. Rebuilt only when BUSYBOX or this script is newer.
 set -eu
 
-bb=${1:?usage: mkinitrd.sh BUSYBOX OUT.cpio.gz}
-out=${2:?usage: mkinitrd.sh BUSYBOX OUT.cpio.gz}
+bb=${1:?usage: mkinitrd.sh BUSYBOX OUT.cpio.gz [MODULES_DIR]}
+out=${2:?usage: mkinitrd.sh BUSYBOX OUT.cpio.gz [MODULES_DIR]}
+mods=${3:-}
 [ -x "$bb" ] || { echo "mkinitrd: $bb: no busybox binary" >&2; exit 1; }
 command -v cpio >/dev/null 2>&1 || { echo "mkinitrd: cpio not found" >&2; exit 1; }
-if [ -f "$out" ] && [ "$out" -nt "$bb" ] && [ "$out" -nt "$0" ]; then exit 0; fi
+if [ -f "$out" ] && [ "$out" -nt "$bb" ] && [ "$out" -nt "$0" ] &&
+   { [ -z "$mods" ] || [ "$out" -nt "$mods" ]; }; then exit 0; fi
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/vm-initrd.XXXXXX")
 trap 'rm -rf "$root"' EXIT
@@ -34,6 +39,35 @@ done
 echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
 echo "root:x:0:" > "$root/etc/group"
 
+# -- Kernel modules: each wanted one after what its .modinfo "depends=" names.
+want_mods="virtio_mmio virtio_blk virtio_net virtio-rng virtio_console ext4"
+: > "$root/etc/modules"
+if [ -n "$mods" ] && [ -d "$mods/kernel" ]; then
+    command -v xz >/dev/null 2>&1 || { echo "mkinitrd: xz not found (needed for $mods)" >&2; exit 1; }
+    mkdir -p "$root/lib/modules"
+    find "$mods/kernel" -name '*.ko*' > "$root/.modlist"
+    # A subshell per call: sh has no local variables and this recurses.
+    add_mod() ( # NAME: appends NAME's file (after its dependencies) to /etc/modules
+        n=$(echo "$1" | tr '-' '_')
+        if grep -qx "$n" "$root/.moddone" 2>/dev/null; then exit 0; fi
+        echo "$n" >> "$root/.moddone"
+        pat=$(echo "$n" | sed 's/_/[-_]/g')
+        f=$(grep -E "/$pat\.ko(\.[a-z]+)?\$" "$root/.modlist" | head -1 || true)
+        [ -n "$f" ] || exit 0 # built in
+        case "$f" in
+        *.xz) xz -dc "$f" > "$root/lib/modules/$n.ko" ;;
+        *.gz) gzip -dc "$f" > "$root/lib/modules/$n.ko" ;;
+        *.zst) zstd -qdc "$f" > "$root/lib/modules/$n.ko" ;;
+        *) cp "$f" "$root/lib/modules/$n.ko" ;;
+        esac
+        deps=$(tr '\0' '\n' < "$root/lib/modules/$n.ko" | sed -n 's/^depends=//p' | head -1 | tr ',' ' ' || true)
+        for d in $deps; do add_mod "$d"; done
+        echo "$n" >> "$root/etc/modules"
+    )
+    for m in $want_mods; do add_mod "$m"; done
+    rm -f "$root/.modlist" "$root/.moddone"
+fi
+
 cat > "$root/init" <<'INIT'
 #!/bin/sh
 # vm test initramfs: see scripts/mkinitrd.sh.
@@ -42,6 +76,8 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null || mknod /dev/console c 5 1
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null
+for m in $(cat /etc/modules); do insmod "/lib/modules/$m.ko" 2>/dev/null; done
+mdev -s 2>/dev/null
 hostname vm
 echo "vm-initramfs: boot ok ($(uname -m), $(nproc) cpus)"
 test=""; cmd=""

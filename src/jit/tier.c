@@ -67,6 +67,11 @@ int jit_parse_options(const char *spec, char *err, size_t errlen)
                 snprintf(err, errlen, "tiers=%s: expected 1, 2 or 3", val);
                 r = -EINVAL;
                 break;
+            } else if (n > 1) {
+                /* Say so rather than run L1 under a name that promises more. */
+                snprintf(err, errlen, "tiers=%s: only the L1 tier exists so far (L2 and L3 are not implemented yet)", val);
+                r = -EINVAL;
+                break;
             } else c.tiers = (unsigned)n;
         } else if (!strcmp(k, "adaptive")) {
             if (!strcmp(val, "on")) c.adaptive = true;

@@ -203,7 +203,9 @@ int lx_main(const VmOptions *o, const Engine *engine)
     p->execfn = o->program;
 
     int r = lx_space_init(&p->space, LX_SPACE_SIZE);
-    if (r == -ENOMEM) r = lx_space_init(&p->space, LX_SPACE_SIZE_SMALL);
+    /* Smaller spaces for constrained hosts (valgrind answers EINVAL or ENOMEM). */
+    for (uint64_t sz = LX_SPACE_SIZE_SMALL; r && sz >= (4ull << 30); sz >>= 1)
+        r = lx_space_init(&p->space, sz);
     if (r) {
         vm_error("cannot reserve the guest address space (%llu GiB): %s",
                  (unsigned long long)(LX_SPACE_SIZE_SMALL >> 30), strerror(-r));

@@ -22,7 +22,8 @@ INITRD=$BUILD/images/initrd-riscv64.cpio.gz
 BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-600}
 
 images_reason() {
-    if [ ! -f "$KERNEL" ] || [ ! -f "$BIOS" ] || [ ! -x "$IMG/busybox-static/usr/bin/busybox" ]; then
+    if [ ! -f "$KERNEL" ] || [ ! -f "$BIOS" ] || [ ! -f "$IMG/linux-modules.ok" ] ||
+       [ ! -x "$IMG/busybox-static/usr/bin/busybox" ]; then
         sh "$TOP/scripts/fetch-images.sh" riscv64 >"$LOG_DIR/fetch-images.log" 2>&1
     fi
     if [ ! -f "$KERNEL" ] || [ ! -f "$BIOS" ]; then
@@ -32,7 +33,10 @@ images_reason() {
         return 0
     fi
     mkdir -p "$BUILD/images"
-    if ! sh "$TOP/scripts/mkinitrd.sh" "$IMG/busybox-static/usr/bin/busybox" "$INITRD" >"$LOG_DIR/mkinitrd.log" 2>&1; then
+    local mods
+    mods=$(ls -d "$IMG"/linux-modules/usr/lib/modules/* 2>/dev/null | head -1)
+    if ! sh "$TOP/scripts/mkinitrd.sh" "$IMG/busybox-static/usr/bin/busybox" "$INITRD" "$mods" \
+            >"$LOG_DIR/mkinitrd.log" 2>&1; then
         echo "scripts/mkinitrd.sh failed (log: $LOG_DIR/mkinitrd.log)"
         return 0
     fi
@@ -118,7 +122,7 @@ fi
 if [ "$boot_ok" = 1 ] && grep -q "vm-test: wrote $want_md5" "$WORK/boot.out"; then
     pass blk-write
 elif [ "$boot_ok" = 1 ]; then
-    boot_fail blk-write "no 'vm-test: wrote $want_md5' line"
+    fail blk-write "no 'vm-test: wrote $want_md5' line (log: $(save_log blk-write "$WORK/boot.out" "$WORK/boot.err"))"
 else
     skip blk-write "the boot itself failed"
 fi
@@ -143,9 +147,10 @@ if [ "$boot_ok" = 1 ]; then
     if grep -q "vm-test: raw write refused" "$WORK/blk-readback.out" && [ "$(md5sum <"$disk")" = "$before" ]; then
         pass blk-readonly
     else
-        boot_fail blk-readonly "a write reached the readonly=on disk"
+        fail blk-readonly "a write reached the readonly=on disk (log: $(save_log blk-readonly "$WORK/blk-readback.out"))"
     fi
-    if [ "$RC" -eq 42 ]; then pass exit-code; else boot_fail exit-code "expected status 42 from the finisher"; fi
+    if [ "$RC" -eq 42 ]; then pass exit-code
+    else fail exit-code "expected status 42 from the finisher, $(describe_rc "$RC") (log: $(save_log exit-code "$WORK/blk-readback.out"))"; fi
 else
     for t in blk-readback blk-readonly exit-code; do skip "$t" "the first boot failed"; done
 fi
