@@ -22,8 +22,11 @@ ALL_LDFLAGS = $(SANFLAGS) -pthread $(LDFLAGS)
 
 # -- The vm binary -------------------------------------------------------------
 
-VM_DIRS := src/core src/ir src/opt src/interp src/jit src/jit/backend/x86_64 src/frontend \
-	$(addprefix src/frontend/,$(TARGETS)) src/mem src/user src/devices src/machine src/service
+# ./configure --disable-jit / --disable-devices leave whole modules out.
+JIT_DIRS := $(if $(filter no,$(CONFIG_JIT)),,src/jit src/jit/backend/x86_64)
+SYS_DIRS := $(if $(filter no,$(CONFIG_DEVICES)),,src/devices src/machine src/service)
+VM_DIRS := src/core src/ir src/opt src/interp $(JIT_DIRS) src/frontend \
+	$(addprefix src/frontend/,$(TARGETS)) src/mem src/user $(SYS_DIRS)
 VM_SRCS := $(foreach d,$(VM_DIRS),$(wildcard $(d)/*.c))
 VM_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(VM_SRCS))
 MAIN_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(wildcard src/main/*.c))
@@ -62,7 +65,9 @@ $(foreach t,$(TARGETS),$(if $(wildcard src/frontend/$(t)/*.dec),$(eval $(call DE
 
 # -- Tests -----------------------------------------------------------------------
 
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_OFF := $(if $(filter no,$(CONFIG_JIT)),tests/unit/test_jit.c) \
+	$(if $(filter no,$(CONFIG_DEVICES)),$(addprefix tests/unit/test_,uart.c plic.c aclint.c virtio.c))
+UNIT_SRCS := $(filter-out $(UNIT_OFF),$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 
 $(B)/tests/%: tests/unit/%.c $(B)/libvm.a

@@ -29,5 +29,7 @@ extern const Engine jit_engine;
 int jit_configure(const char *spec, char *err, size_t errlen);
 
 const Engine *engine_by_name(const char *name);
+/* The -accel names this build has, for messages ("interp, jit"). */
+const char *engine_names(void);
 
 #endif

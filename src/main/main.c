@@ -8,6 +8,7 @@
 #include "vm/engine.h"
 #include "vm/log.h"
 #include "vm/options.h"
+#include "config.h"
 #include "vm/system.h"
 #include "vm/user.h"
 
@@ -44,15 +45,20 @@ int main(int argc, char **argv)
 
     const Engine *engine = engine_by_name(opts.accel);
     if (!engine) {
-        vm_error("-accel %s is not available yet (this build has: interp, jit)", opts.accel);
+        vm_error("-accel %s is not available (this build has: %s)", opts.accel, engine_names());
         return 1;
     }
     if (opts.jit) {
+#ifndef CONFIG_JIT
+        vm_error("-jit: this build has no JIT (configured with --disable-jit)");
+        return 1;
+#else
         char err[256];
         if (jit_configure(opts.jit, err, sizeof(err)) < 0) {
             vm_error("-jit: %s", err);
             return 1;
         }
+#endif
     }
 
     if (opts.mode == VM_MODE_SYSTEM) {
@@ -60,7 +66,12 @@ int main(int argc, char **argv)
          * Linux boots but stalls when it starts its first user process
          * (-accel jit still selects it). */
         if (!opts.accel) engine = engine_by_name("interp");
+#ifdef CONFIG_DEVICES
         r = sys_main(&opts, engine);
+#else
+        vm_error("system mode is not in this build (configured with --disable-devices)");
+        r = 1;
+#endif
         fflush(log_file);
         return r;
     }

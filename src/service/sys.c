@@ -17,6 +17,7 @@
 #include "vm/machine.h"
 #include "vm/system.h"
 #include "vm/timer.h"
+#include "vm/tlb.h"
 
 typedef enum { SYS_RUN, SYS_STOP, SYS_RESET } SysRequest;
 
@@ -280,6 +281,11 @@ int sys_main(const VmOptions *o, const Engine *e)
         sys.request = SYS_RUN;
     }
     if (tmo) timer_del(tmo);
+    /* Every vCPU thread has stopped: report per-vCPU statistics asked for
+     * with -d (the machine itself is deliberately not freed, see below). */
+    if (logd_enabled(LOGD_TLB_STATS))
+        for (int i = 0; i < m->ncpus; i++)
+            if (m->cpus[i] && m->cpus[i]->tlb) tlb_print_stats(m->cpus[i], log_file ? log_file : stderr);
 
     sys_term_restore();
     fflush(stdout);
