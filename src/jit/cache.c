@@ -14,6 +14,7 @@
 #include "jit/jit_int.h"
 #include "vm/disas.h"
 #include "vm/log.h"
+#include "vm/tlb.h"
 
 #define HASH_BITS 15
 #define NBUCKETS (1u << HASH_BITS)
@@ -71,11 +72,11 @@ int jit_cache_init(size_t size)
     return 0;
 }
 
-JitBlock *jit_hash_lookup(uint64_t pc, uint64_t flags)
+JitBlock *jit_hash_lookup(uint64_t pc, uint64_t flags, uint64_t ppc)
 {
-    JitBlock *b = __atomic_load_n(&jit_cache.buckets[hash_key(pc, flags)], __ATOMIC_ACQUIRE);
+    JitBlock *b = __atomic_load_n(&jit_cache.buckets[hash_key(pc, flags ^ ppc)], __ATOMIC_ACQUIRE);
     for (; b; b = __atomic_load_n(&b->hnext, __ATOMIC_ACQUIRE))
-        if (b->pc == pc && b->flags == flags) return b;
+        if (b->pc == pc && b->flags == flags && b->ppc == ppc) return b;
     return NULL;
 }
 
@@ -129,7 +130,7 @@ static void log_out_asm(JitBlock *b)
     fprintf(f, "\n");
 }
 
-static JitBlock *translate(CpuState *cpu, JitVcpu *v, uint64_t pc, uint64_t flags)
+static JitBlock *translate(CpuState *cpu, JitVcpu *v, uint64_t pc, uint64_t flags, uint64_t ppc)
 {
     JitCache *c = &jit_cache;
     uint64_t t0 = now_ns();
@@ -149,9 +150,20 @@ static JitBlock *translate(CpuState *cpu, JitVcpu *v, uint64_t pc, uint64_t flag
     b->guest_end = pc + (v->ir.guest_size ? v->ir.guest_size : 1);
     if (b->guest_end < pc) b->guest_end = UINT64_MAX;
     b->tier = 1;
+    b->ppc = ppc;
+    bool sys = jit_sys_mode(cpu);
+    if (sys) {
+        /* Covered code by physical address, for invalidation on stores to it
+         * (tlb_code_invalidate). Code on two pages depends on two mappings:
+         * such a block (one straddling instruction) runs once, never cached. */
+        uint64_t size = v->ir.guest_size ? v->ir.guest_size : 1;
+        b->guest_start = ppc;
+        b->guest_end = ppc + size;
+        b->nocache = !jit_same_page(pc, pc + size - 1);
+    }
 
     pthread_mutex_lock(&c->lock);
-    JitBlock *old = jit_hash_lookup(pc, flags);
+    JitBlock *old = b->nocache ? NULL : jit_hash_lookup(pc, flags, ppc);
     if (old) {
         pthread_mutex_unlock(&c->lock);
         free(b);
@@ -159,7 +171,7 @@ static JitBlock *translate(CpuState *cpu, JitVcpu *v, uint64_t pc, uint64_t flag
     }
     int32_t init = jit_tier_initial_count();
     for (int attempt = 0;; attempt++) {
-        JitCompile jc = {.ir = &v->ir, .blk = b, .stats = logd_enabled(LOGD_JIT_STATS)};
+        JitCompile jc = {.ir = &v->ir, .blk = b, .stats = logd_enabled(LOGD_JIT_STATS), .sys = sys};
         uint8_t *hot = c->hot;
         if (init) {
             /* The countdown cell sits in the hot area just before the code. */
@@ -193,9 +205,11 @@ static JitBlock *translate(CpuState *cpu, JitVcpu *v, uint64_t pc, uint64_t flag
     }
     b->anext = c->all;
     c->all = b;
-    JitBlock **head = &c->buckets[hash_key(pc, flags)];
-    b->hnext = *head;
-    __atomic_store_n(head, b, __ATOMIC_RELEASE);
+    if (!b->nocache) {
+        JitBlock **head = &c->buckets[hash_key(pc, flags ^ ppc)];
+        b->hnext = *head;
+        __atomic_store_n(head, b, __ATOMIC_RELEASE);
+    }
     uint64_t t2 = now_ns();
     c->st.blocks[1]++;
     c->st.bytes[1] += b->hot_size + b->cold_size;
@@ -218,6 +232,7 @@ static void jc_check_gen(JitVcpu *v)
 
 static void jc_fill(JitVcpu *v, JitBlock *b)
 {
+    if (b->nocache) return;
     JitJcEntry *e = &v->jc[(b->pc >> 1) & (JIT_JC_SIZE - 1)];
     e->pc = 1; /* never matches while being rewritten */
     e->flags = b->flags;
@@ -228,26 +243,36 @@ static void jc_fill(JitVcpu *v, JitBlock *b)
 
 JitBlock *jit_find(CpuState *cpu, JitVcpu *v, uint64_t pc, uint64_t flags)
 {
+    uint64_t ppc = 0;
+    /* An unfetchable pc is the guest's instruction fault, raised here (the
+     * dispatcher is outside generated code: cpu_raise reaches jit_exec). */
+    if (jit_sys_mode(cpu) && tlb_code_phys(cpu, pc, &ppc)) cpu_raise(cpu, cpu->exception, cpu->fault_addr);
     jc_check_gen(v);
     JitJcEntry *e = &v->jc[(pc >> 1) & (JIT_JC_SIZE - 1)];
-    if (e->pc == pc && e->flags == flags && !e->blk->dead) return e->blk;
-    JitBlock *b = jit_hash_lookup(pc, flags);
-    if (!b) b = translate(cpu, v, pc, flags);
+    if (e->pc == pc && e->flags == flags && e->blk->ppc == ppc && !e->blk->dead) return e->blk;
+    JitBlock *b = jit_hash_lookup(pc, flags, ppc);
+    if (!b) b = translate(cpu, v, pc, flags, ppc);
     jc_check_gen(v); /* translation may have flushed */
     jc_fill(v, b);
     return b;
 }
 
-JitBlock *jit_link(CpuState *cpu, JitVcpu *v, JitExit *x)
+JitBlock *jit_link(CpuState *cpu, JitVcpu *v, JitExit *x, const JitExit *xc, uint64_t flags,
+                   uint64_t g)
 {
-    JitBlock *from = x->from;
-    uint64_t g = __atomic_load_n(&jit_cache.gen, __ATOMIC_ACQUIRE);
-    JitBlock *n = jit_find(cpu, v, x->pc, from->flags);
+    /* xc, flags: a copy of *x and its block's flags taken in code; x and its
+     * block are only touched under the lock and if no flush happened since
+     * (generation g). */
+    JitBlock *n = jit_find(cpu, v, xc->pc, flags);
+    pthread_mutex_lock(&jit_cache.lock);
+    JitBlock *from = xc->from;
     /* Chain only when the source block survived (no flush since it ran) and
      * both are live; a later invalidation of n switches n's entry to its dead
-     * stub, which keeps this jump correct without unchaining it. */
-    pthread_mutex_lock(&jit_cache.lock);
-    if (jit_cache.gen == g && !from->dead && !n->dead && x->site) {
+     * stub, which keeps this jump correct without unchaining it. System mode
+     * chains only inside from's page, whose mapping cannot change without a
+     * nochain exit; blocks on two pages are never chained. */
+    if (jit_cache.gen == g && !from->dead && !n->dead && xc->site && !from->nocache && !n->nocache &&
+        (!jit_sys_mode(cpu) || jit_same_page(xc->pc, from->pc))) {
         x64_chain(x, n->code);
         jit_cache.st.links++;
     }

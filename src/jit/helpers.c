@@ -3,16 +3,41 @@
  * (shared hash, no translation), fence.i, and the few ops without an x86
  * instruction. */
 #include "jit/jit_int.h"
+#include "vm/tlb.h"
 
 const void *jit_helper_ind_lookup(CpuState *cpu, uint64_t pc, uint64_t flags)
 {
     JitVcpu *v = cpu->engine;
     jit_cache.st.ind_lookups_c++;
     if (v->jc_gen != __atomic_load_n(&jit_cache.gen, __ATOMIC_ACQUIRE)) return NULL;
-    JitBlock *b = jit_hash_lookup(pc, flags);
+    JitBlock *b = jit_hash_lookup(pc, flags, 0);
     if (!b || b->dead) return NULL;
     jit_cache.st.ind_hits_c++;
     JitJcEntry *e = &v->jc[(pc >> 1) & (JIT_JC_SIZE - 1)];
+    e->pc = 1;
+    e->flags = b->flags;
+    e->code = b->code;
+    e->blk = b;
+    e->pc = pc;
+    return b->code;
+}
+
+/* System mode: the generated jump-cache probe cannot see the mapping, so
+ * indirect and cross-page exits come here: the target's physical pc through
+ * the TLB (a fault is left to the dispatcher, which raises it), then the jump
+ * cache checked against it, then the shared hash. */
+const void *jit_helper_ind_lookup_sys(CpuState *cpu, uint64_t pc, uint64_t flags)
+{
+    JitVcpu *v = cpu->engine;
+    uint64_t ppc;
+    if (tlb_code_phys(cpu, pc, &ppc)) return NULL;
+    if (v->jc_gen != __atomic_load_n(&jit_cache.gen, __ATOMIC_ACQUIRE)) return NULL;
+    JitJcEntry *e = &v->jc[(pc >> 1) & (JIT_JC_SIZE - 1)];
+    if (e->pc == pc && e->flags == flags && e->blk->ppc == ppc && !e->blk->dead) return e->code;
+    jit_cache.st.ind_lookups_c++;
+    JitBlock *b = jit_hash_lookup(pc, flags, ppc);
+    if (!b || b->dead) return NULL;
+    jit_cache.st.ind_hits_c++;
     e->pc = 1;
     e->flags = b->flags;
     e->code = b->code;

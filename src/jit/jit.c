@@ -10,6 +10,7 @@
 #include "jit/jit_int.h"
 #include "vm/engine.h"
 #include "vm/log.h"
+#include "vm/tlb.h"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_err;
@@ -21,6 +22,9 @@ static void jit_init_once(void)
         return;
     }
     init_err = jit_cache_init(jit_config.cache_size);
+    /* System mode: stores and DMA to pages holding code drop their blocks
+     * (by physical address: blocks cover physical code there). */
+    if (!init_err) tlb_code_invalidate = jit_invalidate;
 }
 
 int jit_configure(const char *spec, char *err, size_t errlen)
@@ -85,6 +89,11 @@ static int jit_exec(CpuState *cpu)
      * interpreter): addr < fastlim implies addr + 16 <= guest_limit. */
     v->fastlim = cpu->guest_base && cpu->guest_limit >= 16 ? cpu->guest_limit - 15 : 0;
     JitBlock *tb = NULL;
+    /* Generation tb was found under: a flush frees blocks and reuses their
+     * code, and a vCPU outside generated code does not hold it up, so tb is
+     * entered only if no flush came in between (checked after in_code is
+     * set: a flush from then on waits for this vCPU). */
+    uint64_t tb_gen = 0;
     for (;;) {
         if (jit_unlikely(cpu->exit_request)) {
             cpu->exit_request = 0;
@@ -92,11 +101,14 @@ static int jit_exec(CpuState *cpu)
             cpu->in_guest = 0;
             return EXCP_INTERRUPT;
         }
-        if (!tb) tb = jit_find(cpu, v, cpu->pc, tb_flags_of(cpu));
+        if (!tb) {
+            tb_gen = __atomic_load_n(&c->gen, __ATOMIC_SEQ_CST);
+            tb = jit_find(cpu, v, cpu->pc, tb_flags_of(cpu));
+        }
         if (logd_enabled(LOGD_EXEC))
             fprintf(log_file ? log_file : stderr, "exec: cpu %d pc 0x%016" PRIx64 "\n", cpu->cpu_index, tb->pc);
         __atomic_store_n(&v->in_code, 1, __ATOMIC_SEQ_CST);
-        if (jit_unlikely(c->flush_pending)) {
+        if (jit_unlikely(c->flush_pending || __atomic_load_n(&c->gen, __ATOMIC_SEQ_CST) != tb_gen)) {
             /* A flush waits for us: step out and let it happen. */
             __atomic_store_n(&v->in_code, 0, __ATOMIC_SEQ_CST);
             pthread_mutex_lock(&c->lock);
@@ -105,12 +117,20 @@ static int jit_exec(CpuState *cpu)
             continue;
         }
         uintptr_t r = jit_enter(cpu, v, tb->code);
+        /* Still in code: the exit record (in its block) cannot be freed yet. */
+        JitExit xcopy = {0};
+        uint64_t xflags = 0;
+        if (r > JIT_RET_MAX) {
+            xcopy = *(JitExit *)r;
+            xflags = xcopy.from->flags;
+        }
+        tb_gen = __atomic_load_n(&c->gen, __ATOMIC_SEQ_CST);
         __atomic_store_n(&v->in_code, 0, __ATOMIC_SEQ_CST);
         tb = NULL;
         if (r > JIT_RET_MAX) {
             /* An exit not chained yet: find the successor, chain, go on. */
             c->st.unchained_exits++;
-            tb = jit_link(cpu, v, (JitExit *)r);
+            tb = jit_link(cpu, v, (JitExit *)r, &xcopy, xflags, tb_gen);
         } else if (r == JIT_RET_INTERRUPT) {
             c->st.interrupts++;
         } else {

@@ -51,6 +51,7 @@ typedef struct JitExit {
 
 typedef struct JitBlock {
     uint64_t pc, flags;               /* cache key */
+    uint64_t ppc;                     /* cache key, system mode: physical address of pc (else 0) */
     struct JitBlock *hnext;           /* hash chain */
     struct JitBlock *anext;           /* list of every block (for flush) */
     uint64_t guest_start, guest_end;  /* guest code covered */
@@ -63,6 +64,7 @@ typedef struct JitBlock {
     uint32_t nexits;
     uint8_t tier;
     bool dead;
+    bool nocache;                     /* system mode, code on two pages: run once, never found again */
     JitExit exits[];
 } JitBlock;
 
@@ -127,10 +129,19 @@ extern const uint32_t *jit_mxcsr_table; /* [IrRound 0..3] MXCSR images, in the p
 
 int jit_cache_init(size_t size);
 JitBlock *jit_find(CpuState *cpu, JitVcpu *v, uint64_t pc, uint64_t flags);
-JitBlock *jit_link(CpuState *cpu, JitVcpu *v, JitExit *e);
+/* Slow path of direct exit x (xc, flags: copies of *x and its block's flags
+ * taken before leaving code at generation g): finds the successor, chains. */
+JitBlock *jit_link(CpuState *cpu, JitVcpu *v, JitExit *x, const JitExit *xc, uint64_t flags,
+                   uint64_t g);
 void jit_invalidate(uint64_t start, uint64_t len);
 /* Lock-free hash lookup (generated code's indirect miss path). */
-JitBlock *jit_hash_lookup(uint64_t pc, uint64_t flags);
+JitBlock *jit_hash_lookup(uint64_t pc, uint64_t flags, uint64_t ppc);
+
+/* System mode (soft MMU): blocks are keyed by the physical address of their
+ * code too (processes map different code at the same va), chain only inside
+ * their page, and indirect jumps look targets up through the TLB. */
+static inline bool jit_sys_mode(const CpuState *cpu) { return !cpu->guest_base && cpu->tlb; }
+static inline bool jit_same_page(uint64_t a, uint64_t b) { return ((a ^ b) & ~0xfffull) == 0; }
 
 /* -- Tier manager (tier.c) ----------------------------------------------------------- */
 
@@ -157,6 +168,9 @@ void jit_stats_print(void);
 /* -- Runtime helpers called by generated code (helpers.c) --------------------------- */
 
 const void *jit_helper_ind_lookup(CpuState *cpu, uint64_t pc, uint64_t flags);
+/* System mode: the same through the TLB (no fault raised, no translation;
+ * cpu->pc must already be pc: a NULL return goes to the dispatcher). */
+const void *jit_helper_ind_lookup_sys(CpuState *cpu, uint64_t pc, uint64_t flags);
 void jit_helper_fence_insn(CpuState *cpu);
 uint64_t jit_helper_brev(uint64_t x, uint64_t w64);
 
@@ -168,6 +182,7 @@ typedef struct JitCompile {
     uint8_t *hot, *hot_end, *cold, *cold_end;
     int32_t *counter;      /* countdown cell (in the pool) or NULL */
     bool stats;            /* count indirect exits */
+    bool sys;              /* system mode: indirect and cross-page exits look up by physical pc */
     size_t hot_used, cold_used;
 } JitCompile;
 

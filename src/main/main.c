@@ -63,8 +63,9 @@ int main(int argc, char **argv)
 
     if (opts.mode == VM_MODE_SYSTEM) {
         /* Without -accel, system mode runs on the interpreter: under the JIT,
-         * Linux boots but stalls when it starts its first user process
-         * (-accel jit still selects it). */
+         * Linux boots with -smp 1 but -smp 2 still fails (OpenSBI reports a
+         * trap in M-mode with a kernel mepc during a remote fence); -accel jit
+         * still selects it. */
         if (!opts.accel) engine = engine_by_name("interp");
 #ifdef CONFIG_DEVICES
         r = sys_main(&opts, engine);

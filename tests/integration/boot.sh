@@ -3,13 +3,21 @@
 # System mode end to end: Debian's riscv64 kernel + OpenSBI + the busybox
 # initramfs (scripts/mkinitrd.sh) on `vm -M virt`, plus bad-input errors.
 #   make check:      bad inputs, dumpdtb, a boot to the marker that writes an
-#                    ext2 disk and powers off with status 0 (about 1.5 min)
+#                    ext2 disk and powers off with status 0 on vm's default
+#                    engine, and the same boot on the other engine (boot-jit
+#                    while the interpreter is the system-mode default; about
+#                    1.5-2 min each)
 #   VM_CHECK_LONG=1: also -smp 2, the read-back after a reboot on a readonly=on
 #                    drive, a test-finisher exit code, virtio-net through hostfwd
 source "$(dirname "$0")/lib.sh"
 
 LONG_TESTS="boot-smp2 blk-readback blk-readonly exit-code net-hostfwd"
-QUICK_TESTS="missing-kernel kernel-too-big corrupt-image truncated-elf dumpdtb boot blk-write"
+# Without VM_BOOT_ACCEL the boot test runs once more on the engine that is not
+# vm's system-mode default (src/main/main.c): boot-$OTHER_ACCEL.
+OTHER_ACCEL=jit
+OTHER_TESTS=boot-$OTHER_ACCEL
+[ -n "${VM_BOOT_ACCEL:-}" ] && OTHER_TESTS=""
+QUICK_TESTS="missing-kernel kernel-too-big corrupt-image truncated-elf dumpdtb boot blk-write $OTHER_TESTS"
 
 reason=$(vm_missing) && { for t in $QUICK_TESTS $LONG_TESTS; do skip "$t" "$reason"; done; exit 0; }
 
@@ -69,7 +77,7 @@ head -c 64 /dev/zero >>"$WORK/trunc.elf"
 expect_error truncated-elf "truncated or corrupt ELF|no program headers" -M virt -bios none -kernel "$WORK/trunc.elf" -nographic
 
 if reason=$(images_reason); then
-    for t in kernel-too-big dumpdtb boot blk-write $LONG_TESTS; do skip "$t" "$reason"; done
+    for t in kernel-too-big dumpdtb boot blk-write $OTHER_TESTS $LONG_TESTS; do skip "$t" "$reason"; done
     exit 0
 fi
 
@@ -93,11 +101,12 @@ else
 fi
 
 # boot NAME TEST_LIST VM_ARGS...: boots with vm.test=TEST_LIST; output in $WORK/NAME.*
+# ACCEL (default VM_BOOT_ACCEL, else vm's own choice) picks the engine.
 boot() {
     local name=$1 tests=$2; shift 2
-    local saved=$TIMEOUT
+    local saved=$TIMEOUT accel=${ACCEL:-${VM_BOOT_ACCEL:-}}
     TIMEOUT=$BOOT_TIMEOUT
-    run "$WORK/$name" "$VM" ${VM_BOOT_ACCEL:+-accel "$VM_BOOT_ACCEL"} -M virt -m 1G -kernel "$KERNEL" -initrd "$INITRD" -nographic \
+    run "$WORK/$name" "$VM" ${accel:+-accel "$accel"} -M virt -m 1G -kernel "$KERNEL" -initrd "$INITRD" -nographic \
         -append "console=ttyS0 quiet vm.test=$tests" "$@"
     TIMEOUT=$saved
 }
@@ -125,6 +134,19 @@ elif [ "$boot_ok" = 1 ]; then
     fail blk-write "no 'vm-test: wrote $want_md5' line (log: $(save_log blk-write "$WORK/boot.out" "$WORK/boot.err"))"
 else
     skip blk-write "the boot itself failed"
+fi
+
+# The same boot on the other engine, on its own disk.
+if [ -n "$OTHER_TESTS" ]; then
+    t=boot-$OTHER_ACCEL
+    truncate -s 32M "$WORK/disk-$OTHER_ACCEL.img"
+    ACCEL=$OTHER_ACCEL boot "$t" smp,blkw -smp 1 -drive "file=$WORK/disk-$OTHER_ACCEL.img,if=virtio,format=raw"
+    if [ "$RC" -eq 0 ] && grep -q "vm-initramfs: boot ok" "$WORK/$t.out" &&
+       grep -q "vm-test: wrote $want_md5" "$WORK/$t.out"; then
+        pass "$t"
+    else
+        boot_fail "$t" "no marker or 'vm-test: wrote' line, or status not 0"
+    fi
 fi
 
 if [ -z "${VM_CHECK_LONG:-}" ]; then

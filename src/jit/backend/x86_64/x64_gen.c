@@ -14,6 +14,7 @@
 #include "jit/jit_int.h"
 #include "vm/fp.h"
 #include "vm/log.h"
+#include "vm/tlb.h"
 
 /* -- Registers ------------------------------------------------------------------------
  * rax rcx rdx: template scratch. Allocatable: caller-saved first (calls save
@@ -342,12 +343,30 @@ static JitExit *new_exit(Gen *g, uint64_t pc)
     return x;
 }
 
-/* The unchained target of an exit: cold code returning the exit record. */
+/* cpu->pc set: jumps to the block found for it by the system-mode lookup
+ * (jit_helper_ind_lookup_sys), else returns `code` to the dispatcher. */
+static void sys_lookup_jump(Gen *g, X64Emit *e, uint64_t code)
+{
+    x64_emit_mov_rm(e, true, X64_RSI, M(R_CPU, offsetof(CpuState, pc)));
+    x64_emit_mov_rr(e, true, X64_RDI, R_CPU);
+    x64_emit_mov_ri(e, X64_RDX, g->ir->flags);
+    x64_emit_call(e, (const void *)jit_helper_ind_lookup_sys);
+    x64_emit_test_rr(e, true, X64_RAX, X64_RAX);
+    uint8_t *j = x64_emit_jcc8_fwd(e, X64_CC_E);
+    x64_emit_jmp_r(e, X64_RAX);
+    x64_bind8(e, j);
+    ret_to_dispatcher(e, code);
+}
+
+/* The unchained target of an exit: cold code returning the exit record. In
+ * system mode an exit to another page is never chained (its mapping may
+ * change): its stub looks the target up through the TLB on every pass. */
 static uint8_t *exit_stub(Gen *g, JitExit *x)
 {
     uint8_t *s = g->c.p;
     store_pc(&g->c, x->pc);
-    ret_to_dispatcher(&g->c, (uint64_t)(uintptr_t)x);
+    if (g->jc->sys && !jit_same_page(x->pc, g->ir->pc)) sys_lookup_jump(g, &g->c, (uint64_t)(uintptr_t)x);
+    else ret_to_dispatcher(&g->c, (uint64_t)(uintptr_t)x);
     return s;
 }
 
@@ -581,6 +600,47 @@ static void unop(Gen *g, const IrInsn *in)
 /* Address operand: its register, or rax. */
 static X64Reg addr_reg(Gen *g, IrVal a) { return reg_of(g, a, X64_RAX); }
 
+/* System mode: the soft-MMU hit test inline (include/vm/tlb.h). The entry for
+ * R's page in the memop's MMU index must have tag[acc] equal to the page of
+ * the access's LAST byte: that fails for flagged entries (slow, invalid) and
+ * for accesses crossing into the next page. Stores also leave for pages
+ * holding code (their mark is set: the helper drops the translations).
+ * Uses rcx and rdx; leaves the addend in rcx (host = R + rcx). */
+_Static_assert(offsetof(Tlb, e) == 0, "generated code indexes Tlb.e from the TLB pointer");
+_Static_assert(offsetof(TlbEntry, tag) == 0 && sizeof(((TlbEntry *)0)->tag[0]) == 8,
+               "generated code compares tag[acc] at acc * 8");
+_Static_assert(offsetof(TlbEntry, addend) == 24 && offsetof(TlbEntry, code) == 40,
+               "generated code reads addend and code at fixed offsets");
+_Static_assert(sizeof(TlbEntry) == 56, "generated code scales the TLB index by 56");
+_Static_assert(TLB_NB_IDX * TLB_SIZE * sizeof(TlbEntry) < (1u << 31), "TLB offsets fit in disp32");
+_Static_assert(TLB_PAGE_SHIFT == 12 && MEM_READ == 0 && MEM_WRITE == 1, "TLB layout");
+
+static void sys_tlb_check(Gen *g, X64Reg R, unsigned mo, unsigned lg, MemAccess acc, uint8_t *slow)
+{
+    X64Emit *e = &g->e;
+    unsigned idx = (mo & IR_MO_IDX_MASK) >> IR_MO_IDX_SHIFT;
+    int32_t base = (int32_t)(idx * TLB_SIZE * sizeof(TlbEntry));
+    x64_emit_mov_rr(e, true, X64_RCX, R);
+    x64_emit_shift_ri(e, X64_SHR, true, X64_RCX, TLB_PAGE_SHIFT);
+    x64_emit_alu_ri(e, X64_AND, false, X64_RCX, TLB_SIZE - 1);
+    x64_emit_imul_rri(e, false, X64_RCX, X64_RCX, (int32_t)sizeof(TlbEntry));
+    x64_emit_alu_rm(e, X64_ADD, true, X64_RCX, M(R_CPU, offsetof(CpuState, tlb)));
+    if (lg) x64_emit_lea(e, true, X64_RDX, M(R, (int32_t)(1u << lg) - 1));
+    else x64_emit_mov_rr(e, true, X64_RDX, R);
+    x64_emit_alu_ri(e, X64_AND, true, X64_RDX, (int32_t)TLB_PAGE_MASK);
+    x64_emit_alu_rm(e, X64_CMP, true, X64_RDX, M(X64_RCX, base + 8 * (int32_t)acc));
+    x64_emit_jcc(e, X64_CC_NE, slow);
+    if (acc == MEM_WRITE) {
+        x64_emit_mov_rm(e, true, X64_RDX, M(X64_RCX, base + (int32_t)offsetof(TlbEntry, code)));
+        x64_emit_test_rr(e, true, X64_RDX, X64_RDX);
+        uint8_t *nocode = x64_emit_jcc8_fwd(e, X64_CC_E);
+        x64_emit_test_mi8(e, M(X64_RDX, 0), 0xff);
+        x64_emit_jcc(e, X64_CC_NE, slow);
+        x64_bind8(e, nocode);
+    }
+    x64_emit_mov_rm(e, true, X64_RCX, M(X64_RCX, base + (int32_t)offsetof(TlbEntry, addend)));
+}
+
 static void emit_ld(Gen *g, const IrInsn *in)
 {
     unsigned mo = (unsigned)in->imm, lg = mo & IR_MO_SIZE_MASK;
@@ -600,14 +660,17 @@ static void emit_ld(Gen *g, const IrInsn *in)
         x64_emit_test_ri(e, false, R, (int32_t)((1u << lg) - 1));
         x64_emit_jcc(e, X64_CC_NE, stub);
     }
+    X64Mem m = x64_mem_idx(R_BASE, R, 1, 0);
     if (be || (lg == 3 && !w64)) {
         /* Rare forms: the checked helper does it all. */
         x64_emit_jmp(e, stub);
+    } else if (g->jc->sys) {
+        sys_tlb_check(g, R, mo, lg, MEM_READ, stub);
+        m = x64_mem_idx(X64_RCX, R, 1, 0);
     } else {
         x64_emit_alu_rr(e, X64_CMP, true, R, R_LIM);
         x64_emit_jcc(e, X64_CC_AE, stub);
     }
-    X64Mem m = x64_mem_idx(R_BASE, R, 1, 0);
     switch (lg) {
     case 0: if (sign) x64_emit_movsx8_rm(e, w64, X64_RAX, m); else x64_emit_movzx8_rm(e, X64_RAX, m); break;
     case 1: if (sign) x64_emit_movsx16_rm(e, w64, X64_RAX, m); else x64_emit_movzx16_rm(e, X64_RAX, m); break;
@@ -640,20 +703,27 @@ static void emit_st(Gen *g, const IrInsn *in)
         return;
     }
     X64Reg R = addr_reg(g, in->args[0]);
-    X64Reg V = reg_of(g, v, X64_RDX);
+    /* System mode: the TLB test needs rdx, so the value comes after it (and
+     * the slow path loads it from the temp itself). */
+    bool sys = g->jc->sys;
+    X64Reg V = sys ? X64_NOREG : reg_of(g, v, X64_RDX);
     bool be = (mo & IR_MO_BE) && lg;
     uint8_t *stub = g->c.p;
     if ((mo & IR_MO_ALIGN) && lg) {
         x64_emit_test_ri(e, false, R, (int32_t)((1u << lg) - 1));
         x64_emit_jcc(e, X64_CC_NE, stub);
     }
+    X64Mem m = x64_mem_idx(R_BASE, R, 1, 0);
     if (be) {
         x64_emit_jmp(e, stub);
+    } else if (sys) {
+        sys_tlb_check(g, R, mo, lg, MEM_WRITE, stub);
+        m = x64_mem_idx(X64_RCX, R, 1, 0);
     } else {
         x64_emit_alu_rr(e, X64_CMP, true, R, R_LIM);
         x64_emit_jcc(e, X64_CC_AE, stub);
     }
-    X64Mem m = x64_mem_idx(R_BASE, R, 1, 0);
+    if (sys) V = reg_of(g, v, X64_RDX);
     switch (lg) {
     case 0: x64_emit_mov_mr8(e, m, V); break;
     case 1: x64_emit_mov_mr16(e, m, V); break;
@@ -662,7 +732,7 @@ static void emit_st(Gen *g, const IrInsn *in)
     }
     uint8_t *join = e->p;
     save_regs(&g->c, g);
-    load_arg(&g->c, g, X64_RDX, (Arg){A_REG, V});
+    load_arg(&g->c, g, X64_RDX, sys ? AV(v) : (Arg){A_REG, V});
     load_arg(&g->c, g, X64_RSI, (Arg){A_REG, R});
     x64_emit_mov_rr(&g->c, true, X64_RDI, R_CPU);
     x64_emit_mov_ri(&g->c, X64_RCX, mo);
@@ -1174,6 +1244,11 @@ static void gen_insn(Gen *g, uint32_t i)
         }
         uint64_t fl = g->ir->flags;
         if (g->jc->stats) x64_emit_alu_mi(e, X64_ADD, true, M(R_VCPU, JIT_VCPU_NIND_OFF), 1);
+        if (g->jc->sys) {
+            /* The jump cache alone cannot tell which mapping filled it. */
+            sys_lookup_jump(g, e, JIT_RET_NOCHAIN);
+            return;
+        }
         /* Jump cache: entry (pc >> 1) & mask, 32 bytes each, at r12. */
         x64_emit_mov_rr(e, false, X64_RCX, X64_RAX);
         x64_emit_shift_ri(e, X64_SHR, false, X64_RCX, 1);
