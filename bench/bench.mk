@@ -56,4 +56,17 @@ bench-check: all bench-build
 bench-baseline: all bench-build
 	$(Q)$(BENCH_PY) baseline $(BENCH_ARGS)
 
-.PHONY: bench-build bench-check bench-baseline
+# System mode (riscv64): Linux boot to the initramfs marker against
+# qemu-system-riscv64, interleaved, 3 runs unless BENCH_ARGS says --runs N;
+# and the TLB hit/miss micro-benchmark (tests/baremetal/tlbbench.c, built by
+# bench.py). Minutes per run with the interpreter: never part of make check.
+bench-system: all
+	$(Q)$(BENCH_PY) system --runs 3 $(BENCH_ARGS)
+
+bench-boot: all
+	$(Q)$(BENCH_PY) system --no-tlb --runs 3 $(BENCH_ARGS)
+
+bench-tlb: all
+	$(Q)$(BENCH_PY) system --no-boot $(BENCH_ARGS)
+
+.PHONY: bench-build bench-check bench-baseline bench-system bench-boot bench-tlb

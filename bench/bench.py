@@ -6,6 +6,8 @@ instruction-count regression gate. Standard library only.
   bench.py run       interleaved timed runs, table on stdout, JSON result file
   bench.py check     callgrind gate on the quick sizes against bench/baseline.json
   bench.py baseline  rewrite bench/baseline.json from the current tree
+  bench.py system    riscv64 system mode: Linux boot time against
+                     qemu-system-riscv64, TLB hit/miss cost and boot hit rate
 
 See bench/README.md for the options and how to read the output.
 """
@@ -272,7 +274,7 @@ def probe_engines(args, arch, probe):
             out.append((name, [vm] + opts))
             continue
         err = first_line(r.err)
-        usage = re.search(r"unknown|unsupported|invalid|not (available|supported|compiled)|usage",
+        usage = re.search(r"unknown|unsupported|invalid|not (available|supported|compiled|implemented)|usage",
                           err, re.I)
         if usage and not r.out:
             notes.append("engine %s not available yet (%s)" % (name, err))
@@ -500,10 +502,12 @@ def run_all(args, vm_digest):
             micro["jit_compile"] = jit_stats_micro(args, arch, runners, ws) or \
                 "no JIT engine yet"
         micro.setdefault("jit_compile", "not measured (--no-micro)")
-        micro["tlb"] = "system mode not implemented yet: no TLB statistics to read"
-        micro["boot"] = ("system mode not implemented yet" +
-                         ("" if shutil.which("qemu-system-riscv64")
-                          else "; qemu-system-riscv64 not installed"))
+        if args.system and arch == "riscv64" and not args.stand_in:
+            micro["system"] = system_bench(args)
+            micro["tlb"] = micro["boot"] = "see below"
+        else:
+            micro["tlb"] = micro["boot"] = ("not run: system mode, riscv64 only: make bench-system "
+                                            "(or BENCH_ARGS=--system)")
         report["archs"][arch] = {"runners": [r.label for r in runners],
                                  "vm_engines": [r.label for r in runners if r.kind == "vm"],
                                  "notes": notes, "workloads": rows, "micro": micro}
@@ -627,9 +631,369 @@ def print_table(report):
             for lab, lines in jc.items():
                 for l in lines:
                     out.append("  %s: %s" % (lab, l))
-        out.append("TLB hit/miss cost: %s" % m["tlb"])
-        out.append("Linux boot time: %s" % m["boot"])
+        if "system" in m:
+            print_system(m["system"], out)
+        else:
+            out.append("TLB hit/miss cost, Linux boot time: %s" % m["tlb"])
     print("\n".join(out), flush=True)
+
+
+# -- System mode: Linux boot time and TLB cost (riscv64) -------------------------------
+
+SYS_IMG = os.path.join(TOP, "images", "cache", "riscv64")
+SYS_FW = "opensbi/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
+BOOT_MARKER = b"vm-initramfs: boot ok"
+# The initramfs (scripts/mkinitrd.sh) prints the marker, runs vm.cmd and powers
+# off. Not "quiet": the kernel's own lines give the milestones below.
+BOOT_APPEND = "console=ttyS0 vm.cmd=true"
+SYS_ENGINES = [("interp", ["-accel", "interp"]), ("jit", ["-accel", "jit"])]
+QEMU_SYSTEM = "qemu-system-riscv64"
+TLB_RE = re.compile(r"tlb: cpu (\d+): (\d+) lookups, (\d+) hits, (\d+) misses, hit rate ([0-9.]+)%"
+                    r"(?:, (\d+) flushes, (\d+) page flushes, (\d+) asid flushes)?")
+TICK_NS = 100.0  # virt machine timebase: 10 MHz in vm and QEMU
+
+
+def sys_images(args):
+    """(kernel, firmware, initrd) for the boot benchmark, fetching and building
+    them as tests/integration/boot.sh does; or (None, reason)."""
+    kernel = os.path.join(SYS_IMG, "linux-kernel", "Image")
+    fw = os.path.join(SYS_IMG, SYS_FW)
+    bb = os.path.join(SYS_IMG, "busybox-static", "usr", "bin", "busybox")
+    initrd = os.path.join(args.build, "images", "initrd-riscv64.cpio.gz")
+    if not all(os.path.exists(x) for x in (kernel, fw, bb, os.path.join(SYS_IMG, "linux-modules.ok"))):
+        log("bench: fetching the riscv64 kernel, OpenSBI and busybox (scripts/fetch-images.sh)")
+        r = run_cmd(["sh", os.path.join(TOP, "scripts", "fetch-images.sh"), "riscv64"], 1800)
+        if r.status != 0:
+            return None, "scripts/fetch-images.sh riscv64 failed: " + first_line(r.err)
+    mods = sorted(glob_dirs(os.path.join(SYS_IMG, "linux-modules", "usr", "lib", "modules")))
+    os.makedirs(os.path.dirname(initrd), exist_ok=True)
+    r = run_cmd(["sh", os.path.join(TOP, "scripts", "mkinitrd.sh"), bb, initrd] + mods[:1], 300)
+    if r.status != 0:
+        return None, "scripts/mkinitrd.sh failed: " + first_line(r.err)
+    return (kernel, fw, initrd), None
+
+
+def glob_dirs(d):
+    return [os.path.join(d, x) for x in os.listdir(d)] if os.path.isdir(d) else []
+
+
+def boot_once(argv, timeout):
+    """Boots once, timestamping every console line on arrival (host monotonic
+    time from just before the exec). Returns a dict of milestones in seconds:
+    first (first console byte), linux (first kernel line), init ("Run /init"),
+    marker (BOOT_MARKER), exit (process end), and kernel_init, the kernel's own
+    printk time stamp on its "Run /init" line."""
+    res = {"argv": argv}
+    with tempfile.TemporaryFile() as fe:
+        t0 = time.perf_counter()
+        try:
+            p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=fe, bufsize=0)
+        except OSError as e:
+            return {"error": str(e), "status": 127}
+        killed = []
+
+        def kill():
+            killed.append(1)
+            try:
+                p.kill()
+            except OSError:
+                pass
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        tail = []
+        buf = b""
+        while True:
+            chunk = p.stdout.read1(65536) if hasattr(p.stdout, "read1") else os.read(p.stdout.fileno(), 65536)
+            t = time.perf_counter() - t0
+            if not chunk:
+                break
+            res.setdefault("first", t)
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            for line in lines:
+                if b"] Linux version" in line or (b"Linux version" in line and "linux" not in res):
+                    res.setdefault("linux", t)
+                if b"Run /init as init process" in line:
+                    res.setdefault("init", t)
+                    m = re.search(rb"\[\s*([0-9.]+)\]", line)
+                    if m:
+                        res["kernel_init"] = float(m.group(1))
+                if BOOT_MARKER in line:
+                    res.setdefault("marker", t)
+                tail = (tail + [line])[-8:]
+            if BOOT_MARKER in buf:
+                res.setdefault("marker", t)
+        _, st, ru = os.wait4(p.pid, 0)
+        res["exit"] = time.perf_counter() - t0
+        timer.cancel()
+        res["cpu"] = ru.ru_utime + ru.ru_stime
+        code = os.waitstatus_to_exitcode(st)
+        res["status"] = code if code >= 0 else 128 - code
+        fe.seek(0)
+        err = fe.read().decode("utf-8", "replace")
+    res["stderr_tail"] = err.strip().splitlines()[-5:]
+    m = TLB_RE.search(err)
+    if m:
+        res["tlb"] = {"lookups": int(m.group(2)), "hits": int(m.group(3)),
+                      "misses": int(m.group(4)), "hit_rate": float(m.group(5))}
+        if m.group(6):
+            res["tlb"].update(flushes=int(m.group(6)), page_flushes=int(m.group(7)),
+                              asid_flushes=int(m.group(8)))
+    if killed:
+        res["error"] = "timed out after %g s" % timeout
+    elif "marker" not in res:
+        res["error"] = "no '%s' line; status %d; console ends %r; stderr %r" % (
+            BOOT_MARKER.decode(), res["status"],
+            b" | ".join(tail[-2:]).decode("utf-8", "replace")[:200], " | ".join(res["stderr_tail"])[:200])
+    elif res["status"] != 0:
+        res["error"] = "marker seen but status %d at power-off: %s" % (
+            res["status"], " | ".join(res["stderr_tail"])[:200])
+    return res
+
+
+def sys_engines(args, elf):
+    """[(label, argv prefix)] of the vm engines for system mode, and notes. A JIT
+    engine is probed on the bare-metal TLB program: a usage error means "not
+    available"; anything else keeps it (a failed boot is then a FAIL)."""
+    notes = []
+    if not os.access(args.vm, os.X_OK):
+        return [], ["%s not built" % args.vm]
+    want = set(args.engines.split(",")) if args.engines else None
+    out = []
+    for name, opts in SYS_ENGINES:
+        if want is not None and name not in want:
+            continue
+        if name != "interp" and elf:
+            r = run_cmd([args.vm] + opts + ["-M", "virt", "-bios", "none", "-kernel", elf,
+                                            "-nographic"], 120)
+            err = first_line(r.err)
+            if r.status != 0 and re.search(r"unknown|unsupported|invalid|not (available|supported|"
+                                           r"compiled|implemented)|usage", err, re.I):
+                notes.append("engine %s not available in system mode (%s)" % (name, err))
+                continue
+        out.append(("vm:" + name, [args.vm] + opts))
+    return out, notes
+
+
+def boot_bench(args, engines, notes):
+    imgs, why = sys_images(args)
+    if not imgs:
+        return {"error": why}
+    kernel, fw, initrd = imgs
+    common = ["-M", "virt", "-m", "1G", "-smp", "1", "-bios", fw, "-kernel", kernel,
+              "-initrd", initrd, "-append", BOOT_APPEND, "-nographic"]
+    runners = [(lab, pre + ["-d", "tlb-stats"] + common) for lab, pre in engines]
+    q = shutil.which(QEMU_SYSTEM) if not args.no_qemu else None
+    if q:
+        runners.append(("qemu", [q] + common))
+        ver = run_cmd([q, "--version"], 30)
+        qver = first_line(ver.out)
+    elif not args.no_qemu:
+        notes.append("%s not installed (apt-get install qemu-system-misc): no QEMU column" % QEMU_SYSTEM)
+        qver = None
+    res = {"kernel": os.path.relpath(kernel, TOP), "firmware": os.path.relpath(fw, TOP),
+           "initrd": os.path.relpath(initrd, TOP), "append": BOOT_APPEND,
+           "machine": "-M virt -m 1G -smp 1", "qemu_version": qver, "runs": {}}
+    runs = {lab: [] for lab, _ in runners}
+    failed = {}
+    for i in range(args.runs):
+        for lab, argv in runners:  # interleaved: vm engines, qemu, then again
+            if lab in failed:
+                continue
+            r = boot_once(argv, args.timeout)
+            if "error" in r:
+                failed[lab] = r["error"]
+                log("bench: boot FAIL %s: %s" % (lab, r["error"]))
+                continue
+            runs[lab].append(r)
+            log("bench: boot %s run %d/%d: marker at %.2f s, exit at %.2f s%s" % (
+                lab, i + 1, args.runs, r["marker"], r["exit"],
+                ", TLB hit rate %.2f%%" % r["tlb"]["hit_rate"] if "tlb" in r else ""))
+    for lab, _ in runners:
+        rs = runs[lab]
+        cell = {}
+        if lab in failed:
+            cell["error"] = failed[lab]
+        if rs:
+            for k in ("first", "linux", "init", "marker", "exit", "cpu", "kernel_init"):
+                xs = [r[k] for r in rs if k in r]
+                if xs:
+                    cell[k] = median_min_max(xs)
+            tl = [r["tlb"] for r in rs if "tlb" in r]
+            if tl:
+                cell["tlb"] = tl
+        res["runs"][lab] = cell
+    q = res["runs"].get("qemu", {}).get("marker")
+    for lab, cell in res["runs"].items():
+        if lab != "qemu" and q and "marker" in cell:
+            cell["ratio_vs_qemu"] = cell["marker"]["median"] / q["median"]
+    return res
+
+
+def build_tlbbench(args):
+    """tests/baremetal/tlbbench.c with the bare-metal tests' crt, helpers and
+    linker script (the flags of tests/baremetal/build.sh)."""
+    out = os.path.join(args.build, "bench", "baremetal", "tlbbench.elf")
+    d = os.path.join(TOP, "tests", "baremetal")
+    srcs = [os.path.join(d, f) for f in ("crt.S", "bm.c", "tlbbench.c")]
+    deps = srcs + [os.path.join(d, "bm.h"), os.path.join(d, "link.ld")]
+    if os.path.exists(out) and all(os.path.getmtime(out) >= os.path.getmtime(x) for x in deps):
+        return out, None
+    cc = os.environ.get("RV_CC", "riscv64-linux-gnu-gcc")
+    if not shutil.which(cc):
+        return None, "no %s to build tests/baremetal/tlbbench.c" % cc
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    r = run_cmd([cc, "-nostdlib", "-nostartfiles", "-static", "-march=rv64gc", "-mabi=lp64d",
+                 "-mcmodel=medany", "-O2", "-ffreestanding", "-fno-pic", "-no-pie", "-Wall", "-Werror",
+                 "-T", os.path.join(d, "link.ld"), "-Wl,--build-id=none", "-Wl,--no-warn-rwx-segments",
+                 "-o", out] + srcs, 120)
+    if r.status != 0:
+        return None, "building tlbbench.elf failed: " + first_line(r.err, 300)
+    return out, None
+
+
+def parse_tlbbench(text):
+    """{"alu"|"hit"|"miss": [ns per access per repetition]} from the program's lines."""
+    per = {}
+    for m in re.finditer(r"tlbbench: rep (\d+) (alu|hit|miss) ticks (\d+) accesses (\d+)", text):
+        per.setdefault(m.group(2), []).append(int(m.group(3)) * TICK_NS / int(m.group(4)))
+    return per
+
+
+def tlb_bench(args, engines, elf):
+    """Hit and miss cost per access from tests/baremetal/tlbbench.c on each vm
+    engine and on qemu-system-riscv64 (same ELF, -bios none)."""
+    runners = [(lab, pre + ["-d", "tlb-stats"]) for lab, pre in engines]
+    q = shutil.which(QEMU_SYSTEM) if not args.no_qemu else None
+    if q:
+        runners.append(("qemu", [q, "-m", "128M"]))
+    out = {"program": "tests/baremetal/tlbbench.c", "results": {}}
+    for lab, pre in runners:
+        r = run_cmd(pre + ["-M", "virt", "-bios", "none", "-kernel", elf, "-nographic"], args.timeout)
+        text = r.out.decode("utf-8", "replace")
+        per = parse_tlbbench(text)
+        if r.status != 0 or "tlbbench: done" not in text or not all(k in per for k in ("alu", "hit", "miss")):
+            out["results"][lab] = {"error": "status %d: %s" % (r.status, first_line(r.err) or first_line(r.out))}
+            continue
+        med = {k: statistics.median(v) for k, v in per.items()}
+        cell = {"ns_per_access": {k: median_min_max(v) for k, v in per.items()},
+                "hit_ns": med["hit"] - med["alu"], "miss_ns": med["miss"] - med["hit"],
+                "hit_ns_min": min(per["hit"]) - min(per["alu"]),
+                "miss_ns_min": min(per["miss"]) - min(per["hit"])}
+        m = TLB_RE.search(r.err.decode("utf-8", "replace"))
+        if m:
+            cell["tlb_stats"] = {"lookups": int(m.group(2)), "hits": int(m.group(3)),
+                                 "misses": int(m.group(4)), "hit_rate": float(m.group(5))}
+        out["results"][lab] = cell
+        log("bench: tlb %s: hit %.1f ns, miss %.1f ns" % (lab, cell["hit_ns"], cell["miss_ns"]))
+    return out
+
+
+def system_bench(args, do_boot=True, do_tlb=True):
+    """The system-mode micro-benchmarks for riscv64: {"boot":..., "tlb":..., "notes": [...]}."""
+    elf, why = build_tlbbench(args)
+    notes = [] if elf else ["TLB benchmark not built: " + why]
+    engines, enotes = sys_engines(args, elf)
+    notes += enotes
+    res = {"notes": notes, "engines": [lab for lab, _ in engines]}
+    if do_tlb:
+        res["tlb"] = tlb_bench(args, engines, elf) if elf else {"error": why}
+    if do_boot:
+        res["boot"] = boot_bench(args, engines, notes)
+    return res
+
+
+def fmt_m(cell, k="marker"):
+    c = cell.get(k)
+    return "%.2f [%.2f-%.2f]" % (c["median"], c["min"], c["max"]) if c else "-"
+
+
+def print_system(sysr, out):
+    """Appends the system-mode tables (boot time, TLB cost) to the lines in out."""
+    b = sysr.get("boot")
+    if b is not None:
+        out.append("")
+        if "error" in b:
+            out.append("Linux boot time: not measured: " + b["error"])
+        else:
+            out.append("Linux boot to '%s' (riscv64, %s, %s, -append \"%s\"):" % (
+                BOOT_MARKER.decode(), b["machine"], os.path.basename(b["firmware"]), b["append"]))
+            out.append("host seconds from exec, median [min-max]; vm/qemu = ratio of marker medians")
+            head = ["runner", "marker s", "power-off s", "Run /init s", "kernel clock at /init",
+                    "cpu s", "vm/qemu", "boot TLB hit rate"]
+            rows = [head]
+            for lab, c in b["runs"].items():
+                if "marker" not in c:
+                    rows.append([lab, "FAIL", "", "", "", "", "", ""])
+                    continue
+                tl = c.get("tlb")
+                hr = ("%.2f%% (%d lookups)" % (statistics.median(t["hit_rate"] for t in tl),
+                                               int(statistics.median(t["lookups"] for t in tl)))
+                      if tl else ("-" if lab == "qemu" else "not printed"))
+                rows.append([lab, fmt_m(c), fmt_m(c, "exit"), fmt_m(c, "init"),
+                             ("%.2f" % c["kernel_init"]["median"]) if "kernel_init" in c else "-",
+                             "%.1f" % c["cpu"]["median"],
+                             ("%.2f" % c["ratio_vs_qemu"]) if "ratio_vs_qemu" in c else "-", hr])
+            w = [max(len(r[i]) for r in rows) for i in range(len(head))]
+            for j, r in enumerate(rows):
+                out.append("  ".join(x.ljust(w[i]) for i, x in enumerate(r)).rstrip())
+                if j == 0:
+                    out.append("  ".join("-" * x for x in w))
+            for lab, c in b["runs"].items():
+                if "error" in c:
+                    out.append("FAIL: boot %s: %s" % (lab, c["error"]))
+    t = sysr.get("tlb")
+    if t is not None:
+        out.append("")
+        if "error" in t:
+            out.append("TLB hit/miss cost: not measured: " + t["error"])
+        else:
+            out.append("TLB cost (%s, Sv39, S-mode; ns per access, median of 5 reps): "
+                       "hit = load(16 pages) - addi, miss = load(64 pages, one slot) - hit" % t["program"])
+            out.append("  %-12s %8s %8s %8s %9s %9s  %s" % ("runner", "alu", "hit-set", "miss-set",
+                                                          "hit ns", "miss ns", "vm tlb-stats"))
+            for lab, c in t["results"].items():
+                if "error" in c:
+                    out.append("  %-12s FAIL: %s" % (lab, c["error"]))
+                    continue
+                n = c["ns_per_access"]
+                ts = c.get("tlb_stats")
+                out.append("  %-12s %8.2f %8.2f %8.2f %9.2f %9.2f  %s" % (
+                    lab, n["alu"]["median"], n["hit"]["median"], n["miss"]["median"],
+                    c["hit_ns"], c["miss_ns"],
+                    ("%d lookups, %d misses (%.2f%% hits)" % (ts["lookups"], ts["misses"], ts["hit_rate"]))
+                    if ts else ("-" if lab == "qemu" else "not printed")))
+    for n in sysr.get("notes", []):
+        out.append("note: " + n)
+
+
+def cmd_system(args):
+    snap = snapshot_vm(args)
+    try:
+        sysr = system_bench(args, not args.no_boot, not args.no_tlb)
+    finally:
+        if snap:
+            shutil.rmtree(snap[0], ignore_errors=True)
+    report = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+              "commit": git_commit(), "runs": args.runs, "host": os.uname().nodename,
+              "cpus": os.cpu_count(), "vm_sha256": snap[1] if snap else None,
+              "load_avg_at_end": os.getloadavg(), "system": sysr}
+    out = ["vm system-mode benchmarks  runs=%d  commit=%s  %s  vm sha256 %s" % (
+        args.runs, report["commit"], report["date"], report["vm_sha256"])]
+    print_system(sysr, out)
+    print("\n".join(out), flush=True)
+    if not args.no_json:
+        os.makedirs(RESULTS, exist_ok=True)
+        stamp = datetime.datetime.now().strftime("%Y-%m-%dT%H%M%S")
+        path = args.json or os.path.join(RESULTS, "%s-%s-system.json" % (stamp, report["commit"]))
+        with open(path, "w") as f:
+            json.dump(report, f, indent=1, sort_keys=True)
+            f.write("\n")
+        log("bench: results written to %s" % os.path.relpath(path, TOP))
+    bad = [c for c in sysr.get("boot", {}).get("runs", {}).values() if "error" in c]
+    bad += [c for c in sysr.get("tlb", {}).get("results", {}).values() if "error" in c]
+    return 1 if bad or "error" in sysr.get("boot", {}) or "error" in sysr.get("tlb", {}) else 0
 
 
 # -- The gate: callgrind instruction counts ------------------------------------------
@@ -813,7 +1177,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("cmd", nargs="?", default="run", choices=["run", "check", "baseline"])
+    ap.add_argument("cmd", nargs="?", default="run", choices=["run", "check", "baseline", "system"])
     ap.add_argument("--build", default=os.path.join(TOP, "build"), help="build directory")
     ap.add_argument("--archs", default=None, help="guest archs (default: TARGETS that have workloads)")
     ap.add_argument("--vm", default=None, help="vm binary (default BUILD/vm)")
@@ -831,6 +1195,10 @@ def main():
     ap.add_argument("--no-busybox", action="store_true")
     ap.add_argument("--no-micro", action="store_true")
     ap.add_argument("--no-json", action="store_true")
+    ap.add_argument("--system", action="store_true",
+                    help="run: also the system-mode benchmarks (Linux boot vs qemu-system-riscv64, TLB cost)")
+    ap.add_argument("--no-boot", action="store_true", help="system: leave out the Linux boot")
+    ap.add_argument("--no-tlb", action="store_true", help="system: leave out the TLB micro-benchmark")
     ap.add_argument("--json", default=None, help="result file (default bench/results/DATE-COMMIT.json)")
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
@@ -849,6 +1217,8 @@ def main():
         ns = sorted(os.listdir(d)) if os.path.isdir(d) else []
         return ns if special else [n for n in ns if n not in SPECIAL]
     args.names = names
+    if args.cmd == "system":
+        return cmd_system(args)
     if not args.archs:
         log("bench: no benchmark binaries under %s/bench (make bench-build)" % args.build)
         return 1

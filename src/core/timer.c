@@ -86,6 +86,12 @@ static void *timer_main(void *arg)
         }
         uint64_t now = clock_ns();
         if (t->deadline > now) {
+            /* A deadline of "never" (e.g. mtimecmp = ~0 scaled to ns) would wrap
+             * the absolute time into the past and spin: sleep until re-armed. */
+            if (t->deadline > UINT64_MAX / 2 - timer_epoch_ns) {
+                pthread_cond_wait(&timer_cond, &timer_lock);
+                continue;
+            }
             uint64_t abs = timer_epoch_ns + t->deadline;
             struct timespec ts = {.tv_sec = (time_t)(abs / 1000000000ull),
                                   .tv_nsec = (long)(abs % 1000000000ull)};
