@@ -100,6 +100,17 @@ else
     if [ -n "$missing" ]; then fail dumpdtb "missing from the tree:$missing"; else pass dumpdtb; fi
 fi
 
+# -numa: two nodes give the cpus and the two memory nodes a numa-node-id.
+run "$WORK/numa" "$VM" -M virt,dumpdtb="$WORK/numa.dtb" -m 1G -smp 2 -numa node,mem=512M,cpus=0 \
+    -numa node,mem=512M,cpus=1 -kernel "$KERNEL" -nographic
+if [ "$RC" -ne 0 ]; then
+    fail numa-dtb "dumpdtb with -numa failed: $(describe_rc "$RC")"
+elif [ "$(grep -ac numa-node-id "$WORK/numa.dtb")" -lt 1 ] || ! grep -qaF "memory@a0000000" "$WORK/numa.dtb"; then
+    fail numa-dtb "no numa-node-id / second memory node in the tree"
+else
+    pass numa-dtb
+fi
+
 # boot NAME TEST_LIST VM_ARGS...: boots with vm.test=TEST_LIST; output in $WORK/NAME.*
 # ACCEL (default VM_BOOT_ACCEL, else vm's own choice) picks the engine.
 boot() {
