@@ -167,18 +167,7 @@ static int a64_sigreturn(LxProc *p, CpuState *c)
         a64_set_fpcr(c, get32(f, A64_MC_RES + 12));
         memcpy(a->v, f + A64_MC_RES + 16, 512);
     }
-    p->blocked = get64(f, A64_UC_SIGMASK) & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
-    uint64_t ss_sp = get64(f, A64_UC_STACK), ss_size = get64(f, A64_UC_STACK + 16);
-    uint32_t ss_flags = get32(f, A64_UC_STACK + 8);
-    if (!(p->altstack_size && a->sp - p->altstack_sp < p->altstack_size)) {
-        if (ss_flags & SS_DISABLE) {
-            p->altstack_sp = p->altstack_size = 0;
-        } else if (ss_size >= p->la->minsigstksz) {
-            p->altstack_sp = ss_sp;
-            p->altstack_size = ss_size;
-        }
-    }
-    lx_apply_host_mask(p);
+    lx_sigreturn_mask_stack(p, get64(f, A64_UC_SIGMASK), f + A64_UC_STACK, a->sp);
     return 0;
 }
 

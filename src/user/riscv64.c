@@ -101,20 +101,7 @@ static int rv_sigreturn(LxProc *p, CpuState *c)
     memcpy(&fcsr, f + RV_MC_FCSR, 4);
     c->fp.flags = (c->fp.flags & ~0x1fu) | (fcsr & 0x1f);
     c->fp.rm = (fcsr >> 5) & 7;
-    p->blocked = get64(f, RV_UC_SIGMASK) & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
-    /* restore_altstack(): errors are ignored, like the kernel. */
-    uint64_t ss_sp = get64(f, RV_UC_STACK), ss_size = get64(f, RV_UC_STACK + 16);
-    uint32_t ss_flags;
-    memcpy(&ss_flags, f + RV_UC_STACK + 8, 4);
-    if (!(p->altstack_size && rv->x[2] - p->altstack_sp < p->altstack_size)) {
-        if (ss_flags & SS_DISABLE) {
-            p->altstack_sp = p->altstack_size = 0;
-        } else if (ss_size >= p->la->minsigstksz) {
-            p->altstack_sp = ss_sp;
-            p->altstack_size = ss_size;
-        }
-    }
-    lx_apply_host_mask(p);
+    lx_sigreturn_mask_stack(p, get64(f, RV_UC_SIGMASK), f + RV_UC_STACK, rv->x[2]);
     return 0;
 }
 

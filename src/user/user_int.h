@@ -283,6 +283,10 @@ void lx_force_signal(LxProc *p, CpuState *cpu, int sig, int code, uint64_t addr)
 /* True when an interrupted host syscall should be restarted (SA_RESTART). */
 bool lx_should_restart(LxProc *p);
 void lx_apply_host_mask(LxProc *p);
+/* The arch-independent tail of rt_sigreturn: reinstate the saved signal mask
+ * and the ucontext's stack_t (restore_altstack(); errors ignored, as in the
+ * kernel). uc_stack points at the frame's stack_t; sp is the current guest sp. */
+void lx_sigreturn_mask_stack(LxProc *p, uint64_t sigmask, const uint8_t *uc_stack, uint64_t sp);
 /* Terminates vm the way the signal would terminate the guest. */
 _Noreturn void lx_die_by_signal(int sig);
 void lx_sig_set_host_disposition(LxProc *p, int sig);
