@@ -41,6 +41,18 @@ $(B)/vm: $(MAIN_OBJS) $(B)/libvm.a
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJS) $(B)/libvm.a $(DEP_LIBS)
 
+# The git revision --version reports: rewritten only when it changes, so a new
+# commit rebuilds options.o and nothing else.
+$(B)/gitrev.h: FORCE
+	@mkdir -p $(@D)
+	@r=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown); \
+	 d=$$(git diff --quiet HEAD 2>/dev/null || echo -dirty); \
+	 echo "#define VM_GIT_REV \"$$r$$d\"" > $@.tmp; \
+	 cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+$(B)/obj/src/core/options.o: $(B)/gitrev.h
+FORCE:
+.PHONY: FORCE
+
 $(B)/obj/%.o: %.c config.mk
 	@mkdir -p $(@D)
 	@echo "  CC      $<"

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "gitrev.h" /* VM_GIT_REV, refreshed by make on every commit */
 #include "vm/arch.h"
 #include "vm/log.h"
 #include "vm/options.h"
