@@ -94,20 +94,6 @@ enum {
     A64_FRAME_RECORD = A64_FRAME_SIZE, /* fp, lr: 16 bytes */
 };
 
-static void put64(uint8_t *b, unsigned off, uint64_t v) { memcpy(b + off, &v, 8); }
-static void put32(uint8_t *b, unsigned off, uint32_t v) { memcpy(b + off, &v, 4); }
-static uint64_t get64(const uint8_t *b, unsigned off)
-{
-    uint64_t v;
-    memcpy(&v, b + off, 8);
-    return v;
-}
-static uint32_t get32(const uint8_t *b, unsigned off)
-{
-    uint32_t v;
-    memcpy(&v, b + off, 4);
-    return v;
-}
 
 static int a64_setup_frame(LxProc *p, CpuState *c, int sig, const LxSigAction *ka,
                            const void *siginfo, uint64_t sp_top)

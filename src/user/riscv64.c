@@ -45,13 +45,6 @@ enum {
 };
 _Static_assert(RV_FRAME_SIZE == 128 + 960, "riscv64 rt_sigframe is siginfo + ucontext");
 
-static void put64(uint8_t *b, unsigned off, uint64_t v) { memcpy(b + off, &v, 8); }
-static uint64_t get64(const uint8_t *b, unsigned off)
-{
-    uint64_t v;
-    memcpy(&v, b + off, 8);
-    return v;
-}
 
 static int rv_setup_frame(LxProc *p, CpuState *c, int sig, const LxSigAction *ka,
                           const void *siginfo, uint64_t sp_top)

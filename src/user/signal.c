@@ -115,11 +115,9 @@ void lx_sig_set_host_disposition(LxProc *p, int sig)
 void lx_sigreturn_mask_stack(LxProc *p, uint64_t sigmask, const uint8_t *uc_stack, uint64_t sp)
 {
     p->blocked = sigmask & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
-    uint64_t ss_sp, ss_size;
-    uint32_t ss_flags;
-    memcpy(&ss_sp, uc_stack, 8); /* stack_t: ss_sp, ss_flags, ss_size */
-    memcpy(&ss_flags, uc_stack + 8, 4);
-    memcpy(&ss_size, uc_stack + 16, 8);
+    /* stack_t: ss_sp, ss_flags, ss_size */
+    uint64_t ss_sp = get64(uc_stack, 0), ss_size = get64(uc_stack, 16);
+    uint32_t ss_flags = get32(uc_stack, 8);
     if (!(p->altstack_size && sp - p->altstack_sp < p->altstack_size)) {
         if (ss_flags & SS_DISABLE) {
             p->altstack_sp = p->altstack_size = 0;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <stdio.h>
 
 #include "vm/arch.h"
@@ -282,6 +283,23 @@ void lx_deliver_signals(LxProc *p, CpuState *cpu);
 void lx_force_signal(LxProc *p, CpuState *cpu, int sig, int code, uint64_t addr);
 /* True when an interrupted host syscall should be restarted (SA_RESTART). */
 bool lx_should_restart(LxProc *p);
+/* Little-endian field access in a signal frame being built or read back
+ * (both guests here are little-endian, like the host). */
+static inline void put64(uint8_t *b, unsigned off, uint64_t v) { memcpy(b + off, &v, 8); }
+static inline void put32(uint8_t *b, unsigned off, uint32_t v) { memcpy(b + off, &v, 4); }
+static inline uint64_t get64(const uint8_t *b, unsigned off)
+{
+    uint64_t v;
+    memcpy(&v, b + off, 8);
+    return v;
+}
+static inline uint32_t get32(const uint8_t *b, unsigned off)
+{
+    uint32_t v;
+    memcpy(&v, b + off, 4);
+    return v;
+}
+
 void lx_apply_host_mask(LxProc *p);
 /* The arch-independent tail of rt_sigreturn: reinstate the saved signal mask
  * and the ucontext's stack_t (restore_altstack(); errors ignored, as in the
