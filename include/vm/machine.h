@@ -38,6 +38,9 @@ typedef struct Machine {
     struct PhysMap *phys;
     uint8_t *ram;
     uint64_t ram_base, ram_size;
+    /* Every device, in creation order (names unique): snapshots and reset walk these. */
+    struct Device *devs;
+    int ndevs;
     /* Puts devices and vCPUs back in their boot state with the images reloaded
      * (guest reboot). NULL when the machine cannot. 0 or -errno. */
     int (*reset)(struct Machine *m);

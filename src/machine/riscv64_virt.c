@@ -105,6 +105,7 @@ static void virt_power(void *opaque, int action, int code)
 static Device *virt_dev_slot(Virt *v)
 {
     if (v->ndevs == VIRT_MAX_DEVS) return NULL;
+    v->m.ndevs = v->ndevs + 1;
     return &v->devs[v->ndevs++];
 }
 
@@ -795,6 +796,7 @@ int virt_rv_create(const VmOptions *o, const Engine *e, const MachineHost *host,
     m->priv = v;
     m->reset = virt_reset;
     m->free = virt_free;
+    m->devs = v->devs;
     m->ncpus = o->smp;
     m->ram_base = VIRT_DRAM_BASE;
     m->ram_size = o->ram_size ? o->ram_size : VIRT_DEFAULT_RAM;

@@ -31,6 +31,17 @@ typedef struct SysState {
     const char *exit_msg;
     pthread_mutex_t lock;
     SysChar *serial;
+    /* Lifecycle: pause/resume of every vCPU thread (see sys_pause). */
+    pthread_cond_t park_cond;   /* parked changed, or pause_req cleared */
+    int pause_req;              /* nesting count of sys_pause calls */
+    int parked;                 /* vCPU threads waiting in sys_vcpu_park */
+    int running;                /* vCPU threads started and not yet returned */
+    /* Work posted to the main thread (sys_post), run by the I/O loop. */
+    struct SysPost { void (*fn)(void *); void *arg; } *posts;
+    int nposts, capposts;
+    /* Extra descriptors the I/O loop watches (monitor, gdb stub). */
+    struct SysFd { int fd; short events; SysFdFn fn; void *opaque; } fds[SYS_MAX_FDS];
+    int nfds;
 } SysState;
 
 static SysState sys;
@@ -58,6 +69,115 @@ static void sys_request(SysRequest what, int status, const char *msg)
     sys_wake();
 }
 
+/* -- Lifecycle: pause / resume --------------------------------------------------- */
+
+/* A vCPU thread, between blocks, waits here while a pause is in effect. */
+static void sys_vcpu_park(CpuState *cpu)
+{
+    (void)cpu;
+    pthread_mutex_lock(&sys.lock);
+    if (sys.pause_req && sys.request == SYS_RUN) {
+        sys.parked++;
+        pthread_cond_broadcast(&sys.park_cond);
+        while (sys.pause_req && sys.request == SYS_RUN)
+            pthread_cond_wait(&sys.park_cond, &sys.lock);
+        sys.parked--;
+    }
+    pthread_mutex_unlock(&sys.lock);
+}
+
+void sys_pause(void)
+{
+    pthread_mutex_lock(&sys.lock);
+    sys.pause_req++;
+    pthread_mutex_unlock(&sys.lock);
+    if (sys.m)
+        for (int i = 0; i < sys.m->ncpus; i++) cpu_kick(sys.m->cpus[i]);
+    pthread_mutex_lock(&sys.lock);
+    /* Threads that already returned (stop/reset in progress) count as parked. */
+    while (sys.parked < sys.running && sys.request == SYS_RUN)
+        pthread_cond_wait(&sys.park_cond, &sys.lock);
+    pthread_mutex_unlock(&sys.lock);
+}
+
+void sys_resume(void)
+{
+    pthread_mutex_lock(&sys.lock);
+    if (sys.pause_req > 0) sys.pause_req--;
+    if (!sys.pause_req) pthread_cond_broadcast(&sys.park_cond);
+    pthread_mutex_unlock(&sys.lock);
+}
+
+bool sys_paused(void)
+{
+    pthread_mutex_lock(&sys.lock);
+    bool p = sys.pause_req > 0;
+    pthread_mutex_unlock(&sys.lock);
+    return p;
+}
+
+Machine *sys_machine(void) { return sys.m; }
+const VmOptions *sys_options(void) { return sys.o; }
+
+void sys_stop(int status, const char *msg) { sys_request(SYS_STOP, status, msg); }
+void sys_reset(void) { sys_request(SYS_RESET, 0, NULL); }
+
+void sys_post(void (*fn)(void *), void *arg)
+{
+    pthread_mutex_lock(&sys.lock);
+    if (sys.nposts == sys.capposts) {
+        int cap = sys.capposts ? sys.capposts * 2 : 8;
+        struct SysPost *n = realloc(sys.posts, (size_t)cap * sizeof(*n));
+        if (!n) {
+            pthread_mutex_unlock(&sys.lock);
+            vm_error("out of memory posting work to the main loop");
+            return;
+        }
+        sys.posts = n;
+        sys.capposts = cap;
+    }
+    sys.posts[sys.nposts++] = (struct SysPost){fn, arg};
+    pthread_mutex_unlock(&sys.lock);
+    sys_wake();
+}
+
+static void sys_run_posts(void)
+{
+    for (;;) {
+        pthread_mutex_lock(&sys.lock);
+        if (!sys.nposts) {
+            pthread_mutex_unlock(&sys.lock);
+            return;
+        }
+        struct SysPost p = sys.posts[0];
+        memmove(sys.posts, sys.posts + 1, (size_t)(--sys.nposts) * sizeof(*sys.posts));
+        pthread_mutex_unlock(&sys.lock);
+        p.fn(p.arg);
+    }
+}
+
+int sys_fd_add(int fd, short events, SysFdFn fn, void *opaque)
+{
+    if (sys.nfds == SYS_MAX_FDS) return -1;
+    sys.fds[sys.nfds++] = (struct SysFd){fd, events, fn, opaque};
+    return 0;
+}
+
+void sys_fd_events(int fd, short events)
+{
+    for (int i = 0; i < sys.nfds; i++)
+        if (sys.fds[i].fd == fd) sys.fds[i].events = events;
+}
+
+void sys_fd_del(int fd)
+{
+    for (int i = 0; i < sys.nfds; i++)
+        if (sys.fds[i].fd == fd) {
+            sys.fds[i] = sys.fds[--sys.nfds];
+            return;
+        }
+}
+
 /* -- vCPU threads ---------------------------------------------------------------- */
 
 static void *sys_vcpu_main(void *arg)
@@ -66,6 +186,10 @@ static void *sys_vcpu_main(void *arg)
     const GuestArch *a = cpu->arch;
     const Engine *e = sys.m->engine;
     while (__atomic_load_n(&sys.request, __ATOMIC_ACQUIRE) == SYS_RUN) {
+        if (__atomic_load_n(&sys.pause_req, __ATOMIC_ACQUIRE)) {
+            sys_vcpu_park(cpu);
+            continue;
+        }
         int excp = e->exec(cpu);
         switch (excp) {
         case EXCP_NONE:
@@ -85,6 +209,10 @@ static void *sys_vcpu_main(void *arg)
         if (__atomic_load_n(&sys.request, __ATOMIC_ACQUIRE) != SYS_RUN) break;
         a->exec_interrupt(cpu);
     }
+    pthread_mutex_lock(&sys.lock);
+    sys.running--;
+    pthread_cond_broadcast(&sys.park_cond);
+    pthread_mutex_unlock(&sys.lock);
     return NULL;
 }
 
@@ -92,9 +220,15 @@ static int sys_start_vcpus(void)
 {
     Machine *m = sys.m;
     for (int i = 0; i < m->ncpus; i++) {
+        pthread_mutex_lock(&sys.lock);
+        sys.running++;
+        pthread_mutex_unlock(&sys.lock);
         int r = pthread_create(&sys.threads[i], NULL, sys_vcpu_main, m->cpus[i]);
         if (r) {
             vm_error("cannot start vCPU thread %d: %s", i, strerror(r));
+            pthread_mutex_lock(&sys.lock);
+            sys.running--;
+            pthread_mutex_unlock(&sys.lock);
             sys_request(SYS_STOP, 1, NULL);
             for (int j = 0; j < i; j++) pthread_join(sys.threads[j], NULL);
             return -1;
@@ -180,10 +314,17 @@ static void sys_io_loop(void)
             sys_request(SYS_STOP, 128 + sys_signal, msg);
         }
         if (__atomic_load_n(&sys.request, __ATOMIC_ACQUIRE) != SYS_RUN) return;
-        struct pollfd p[2];
-        int n = 0, ci = -1;
+        sys_run_posts();
+        if (__atomic_load_n(&sys.request, __ATOMIC_ACQUIRE) != SYS_RUN) return;
+        struct pollfd p[2 + SYS_MAX_FDS];
+        struct SysFd fds[SYS_MAX_FDS];
+        int n = 0, ci = -1, nfds = sys.nfds, fd0;
         p[n++] = (struct pollfd){.fd = sys.wake[0], .events = POLLIN};
         if (sys.serial && sys_char_pollfd(sys.serial, &p[n])) ci = n++;
+        /* A copy: callbacks may add or remove descriptors. */
+        memcpy(fds, sys.fds, sizeof(fds));
+        fd0 = n;
+        for (int i = 0; i < nfds; i++) p[n++] = (struct pollfd){.fd = fds[i].fd, .events = fds[i].events};
         /* Input the device could not take yet is retried every 10 ms, or at
          * once when the device signals room (read_ready wakes us). */
         int timeout = sys.serial && sys_char_pending(sys.serial) ? 10 : -1;
@@ -198,6 +339,8 @@ static void sys_io_loop(void)
             while (read(sys.wake[0], buf, sizeof(buf)) > 0) {}
         }
         if (sys.serial) sys_char_service(sys.serial, ci >= 0 ? &p[ci] : NULL);
+        for (int i = 0; r > 0 && i < nfds; i++)
+            if (p[fd0 + i].revents) fds[i].fn(fds[i].opaque, p[fd0 + i].revents);
     }
 }
 
@@ -209,6 +352,7 @@ int sys_main(const VmOptions *o, const Engine *e)
     memset(&sys, 0, sizeof(sys));
     sys.o = o;
     pthread_mutex_init(&sys.lock, NULL);
+    pthread_cond_init(&sys.park_cond, NULL);
     if (pipe2(sys.wake, O_CLOEXEC | O_NONBLOCK)) {
         vm_error("pipe: %s", strerror(errno));
         return 1;
@@ -279,6 +423,7 @@ int sys_main(const VmOptions *o, const Engine *e)
             break;
         }
         sys.request = SYS_RUN;
+        sys.pause_req = 0;
     }
     if (tmo) timer_del(tmo);
     /* Every vCPU thread has stopped: report per-vCPU statistics asked for

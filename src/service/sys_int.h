@@ -36,4 +36,34 @@ void sys_char_close(SysChar *c);
 void sys_term_raw(void);
 void sys_term_restore(void);
 
+/* -- Lifecycle (sys.c): one place that starts, pauses, resumes, resets and stops
+ * every vCPU thread; the monitor, the gdb stub and snapshots go through it. -- */
+
+struct Machine;
+struct VmOptions;
+struct Machine *sys_machine(void);
+const struct VmOptions *sys_options(void);
+
+/* Stops every vCPU between two blocks and returns once all of them wait
+ * (guest state is then consistent and may be read, written, saved or loaded).
+ * Nests: each sys_pause needs one sys_resume. Call from the main thread only
+ * (the I/O loop, or code sys_post runs); a vCPU thread posts instead. */
+void sys_pause(void);
+void sys_resume(void);
+bool sys_paused(void);
+/* Ends the run with this exit status (msg printed as "vm: msg", may be NULL). */
+void sys_stop(int status, const char *msg);
+/* Guest reset: every vCPU thread stops, the machine reloads its boot state. */
+void sys_reset(void);
+/* Runs fn(arg) on the main thread from the I/O loop, soon. Safe from any thread. */
+void sys_post(void (*fn)(void *), void *arg);
+
+/* Descriptors the I/O loop polls beside the console (monitor, gdb connections).
+ * fn runs on the main thread with the poll revents. */
+#define SYS_MAX_FDS 16
+typedef void (*SysFdFn)(void *opaque, short revents);
+int sys_fd_add(int fd, short events, SysFdFn fn, void *opaque);
+void sys_fd_events(int fd, short events);
+void sys_fd_del(int fd);
+
 #endif
