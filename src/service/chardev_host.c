@@ -68,12 +68,15 @@ struct SysChar {
     void *quit_opaque;
     uint8_t pend[SYS_CHAR_PEND]; /* input the device could not take yet */
     size_t npend;
+    struct { SysCharWatchFn fn; void *opaque; } watch[SYS_CHAR_MAX_WATCH];
+    int nwatch;
 };
 
 static void sys_char_write(CharDev *cd, const uint8_t *buf, size_t n)
 {
     SysChar *c = cd->be_opaque;
     pthread_mutex_lock(&c->out_lock);
+    for (int i = 0; i < c->nwatch; i++) c->watch[i].fn(c->watch[i].opaque, buf, n);
     int fd = c->out_fd;
     while (fd >= 0 && n) {
         ssize_t w = write(fd, buf, n);
@@ -167,6 +170,30 @@ SysChar *sys_char_open(const char *spec, int wake_fd, SysQuitFn quit, void *quit
 }
 
 CharDev *sys_char_dev(SysChar *c) { return &c->dev; }
+
+int sys_char_watch(SysChar *c, SysCharWatchFn fn, void *opaque)
+{
+    pthread_mutex_lock(&c->out_lock);
+    int r = -1;
+    if (c->nwatch < SYS_CHAR_MAX_WATCH) {
+        c->watch[c->nwatch].fn = fn;
+        c->watch[c->nwatch++].opaque = opaque;
+        r = 0;
+    }
+    pthread_mutex_unlock(&c->out_lock);
+    return r;
+}
+
+void sys_char_unwatch(SysChar *c, SysCharWatchFn fn, void *opaque)
+{
+    pthread_mutex_lock(&c->out_lock);
+    for (int i = 0; i < c->nwatch; i++)
+        if (c->watch[i].fn == fn && c->watch[i].opaque == opaque) {
+            c->watch[i] = c->watch[--c->nwatch];
+            break;
+        }
+    pthread_mutex_unlock(&c->out_lock);
+}
 
 int sys_char_pollfd(SysChar *c, struct pollfd *p)
 {
@@ -289,4 +316,14 @@ void sys_char_close(SysChar *c)
         if (c->listen_fd >= 0) close(c->listen_fd);
     }
     free(c);
+}
+
+void sys_char_inject(SysChar *c, const uint8_t *buf, size_t n)
+{
+    while (n) {
+        size_t k = n < sizeof(c->pend) ? n : sizeof(c->pend);
+        sys_char_queue(c, buf, k);
+        buf += k;
+        n -= k;
+    }
 }

@@ -117,6 +117,7 @@ bool sys_paused(void)
 }
 
 Machine *sys_machine(void) { return sys.m; }
+SysChar *sys_serial(void) { return sys.serial; }
 const VmOptions *sys_options(void) { return sys.o; }
 
 void sys_stop(int status, const char *msg) { sys_request(SYS_STOP, status, msg); }

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vm/chardev.h"
 
@@ -30,6 +31,16 @@ void sys_char_service(SysChar *c, const struct pollfd *p);
 /* True while input is pending for a device that was full: poll with a timeout. */
 bool sys_char_pending(SysChar *c);
 void sys_char_close(SysChar *c);
+/* Output observers (snapshot triggers, -chat): fn sees every byte the guest
+ * writes, on the writing vCPU thread with the output lock held; it must not
+ * block or write to this SysChar (post work with sys_post instead). */
+#define SYS_CHAR_MAX_WATCH 4
+typedef void (*SysCharWatchFn)(void *opaque, const uint8_t *buf, size_t n);
+int sys_char_watch(SysChar *c, SysCharWatchFn fn, void *opaque);
+void sys_char_unwatch(SysChar *c, SysCharWatchFn fn, void *opaque);
+/* Main thread: types buf on the console as if it came from the host side
+ * (kept and retried while the device is full, like host input). */
+void sys_char_inject(SysChar *c, const uint8_t *buf, size_t n);
 
 /* The host terminal: raw mode for -nographic / -serial stdio, restored at exit,
  * on fatal signals and on every error path (idempotent, async-signal-safe). */
@@ -43,6 +54,8 @@ struct Machine;
 struct VmOptions;
 struct Machine *sys_machine(void);
 const struct VmOptions *sys_options(void);
+/* The first UART's host backend (NULL with -serial none). */
+SysChar *sys_serial(void);
 
 /* Stops every vCPU between two blocks and returns once all of them wait
  * (guest state is then consistent and may be read, written, saved or loaded).
