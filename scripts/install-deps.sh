@@ -11,7 +11,7 @@ libelf-dev zlib1g-dev libnuma-dev libcmocka-dev libfdt-dev liburing-dev libslirp
 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
-busybox-static qemu-user qemu-system-misc cpio xz-utils zstd valgrind
+busybox-static qemu-user qemu-system-misc gdb-multiarch cpio xz-utils zstd valgrind
 debian-archive-keyring diffutils findutils"
 export DEBIAN_FRONTEND=noninteractive
 tries=0
