@@ -77,7 +77,7 @@ $(foreach t,$(TARGETS),$(if $(wildcard src/frontend/$(t)/*.dec),$(eval $(call DE
 
 # -- Tests -----------------------------------------------------------------------
 
-UNIT_OFF := $(if $(filter no,$(CONFIG_JIT)),tests/unit/test_jit.c) \
+UNIT_OFF := $(if $(filter no,$(CONFIG_JIT)),tests/unit/test_jit.c tests/unit/test_jit_fuzz.c tests/unit/test_a64_jit.c) \
 	$(if $(filter no,$(CONFIG_DEVICES)),$(addprefix tests/unit/test_,uart.c plic.c aclint.c virtio.c))
 UNIT_SRCS := $(filter-out $(UNIT_OFF),$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
@@ -115,6 +115,14 @@ run: all
 check-long: all unit guest
 	$(Q)VM_CHECK_LONG=1 sh tests/run-check.sh $(B)
 
+# Long differential fuzzing of the JIT against the interpreter (random RISC-V
+# programs; a mismatch prints the seed that reproduces it):
+#   make check-fuzz [VM_FUZZ_ITERS=N] [VM_FUZZ_SEED=FIRST]
+VM_FUZZ_ITERS ?= 300000
+VM_FUZZ_SEED ?= 1000000
+check-fuzz: $(B)/tests/test_jit_fuzz
+	$(Q)VM_FUZZ_ITERS=$(VM_FUZZ_ITERS) VM_FUZZ_SEED=$(VM_FUZZ_SEED) $(B)/tests/test_jit_fuzz
+
 bench: all bench-build
 	$(Q)sh bench/run.sh $(B) $(BENCH_ARGS)
 
@@ -130,7 +138,7 @@ clean:
 distclean:
 	rm -rf $(B) config.mk
 
-.PHONY: all unit check check-long run bench install clean distclean
+.PHONY: all unit check check-long check-fuzz run bench install clean distclean
 
 -include bench/bench.mk
 -include $(VM_OBJS:.o=.d) $(MAIN_OBJS:.o=.d) $(UNIT_BINS:=.d)

@@ -12,6 +12,7 @@ struct TlbFill;
 
 #include "vm/cpu.h"
 #include "vm/ir.h"
+#include "vm/snap.h"
 
 typedef struct GuestArch {
     const char *name;     /* "riscv64" */
@@ -51,6 +52,36 @@ typedef struct GuestArch {
     bool (*exec_interrupt)(CpuState *cpu);
     /* True when a halted (WFI) vCPU has a reason to wake up. */
     bool (*has_work)(CpuState *cpu);
+
+    /* -- gdb stub (src/frontend/<arch>/gdb.c): register numbers are gdb's
+     * remote numbers, the ones the target description gives. -- */
+    /* Target description (target.xml) for this vCPU's mode; NULL = no gdb support. */
+    const char *(*gdb_xml)(CpuState *cpu);
+    /* Registers 0..n-1 make up the 'g' packet. */
+    unsigned (*gdb_g_count)(CpuState *cpu);
+    /* Register n in target byte order into buf (at least 16 bytes): its size,
+     * or 0 when there is no such register. */
+    unsigned (*gdb_read_reg)(CpuState *cpu, unsigned n, uint8_t *buf);
+    /* Writes register n from len bytes: 0, or -EINVAL (no such register,
+     * wrong size, or read-only). */
+    int (*gdb_write_reg)(CpuState *cpu, unsigned n, const uint8_t *buf, unsigned len);
+
+    /* -- Debugger views (monitor, gdb stub): read-only, with the vCPU paused.
+     * They change nothing the guest can see (no A/D bits, no TLB fill, no
+     * fault recorded). NULL when the guest has no system mode. -- */
+    /* The physical address data at va has under the vCPU's current
+     * translation regime, ignoring access rights. 0, or -EFAULT (unmapped). */
+    int (*debug_translate)(CpuState *cpu, uint64_t va, uint64_t *pa);
+    /* Writes the current virtual memory map ("info mem"), merged into ranges. */
+    void (*dump_mappings)(CpuState *cpu, FILE *f);
+
+    /* -- Snapshots (src/service/snapshot.c), with the vCPU paused -- */
+    /* Visits every piece of architectural state once (registers, CSRs, FP
+     * control, privilege, LR/SC reservation, pending interrupts, timers); on
+     * load, checks the values and republishes derived state (TLB indexes,
+     * timers). The caller flushes the TLB and the engine's translations.
+     * Returns snap_status(v). NULL when the guest has no system mode. */
+    int (*cpu_snapshot)(CpuState *cpu, SnapVisitor *v);
 } GuestArch;
 
 /* What tlb_fill found: the physical page and the access rights. */

@@ -58,6 +58,7 @@ enum {
     EXCP_BUS,        /* misaligned access that must fault; fault_addr = address */
     EXCP_FPE,        /* integer divide fault (x86) */
     EXCP_HALT,       /* wait-for-interrupt */
+    EXCP_DEBUG,      /* debugger stop (breakpoint, single step, watchpoint): see CpuDebug */
     EXCP_ARCH_BASE = 0x100,
 };
 
@@ -68,6 +69,33 @@ enum { FAULT_MAPERR = 1, FAULT_ACCERR = 2 };
 typedef enum MemAccess { MEM_READ = 0, MEM_WRITE = 1, MEM_EXEC = 2 } MemAccess;
 
 typedef struct CpuState CpuState;
+
+/* -- Debugger state (gdb stub, include/vm/gdbstub.h) ------------------------------
+ * Either flag makes the arch's tb_flags carry CPU_TB_FLAG_DEBUG: such blocks
+ * hold one guest instruction and start with a check (frontend_translate) that
+ * stops the vCPU with EXCP_DEBUG once one instruction has run, so a step is
+ * exact in every engine. */
+enum {
+    CPU_DEBUG_STEP = 1u << 0,    /* gdb single-steps this vCPU */
+    CPU_DEBUG_SWWATCH = 1u << 1, /* value-compare watchpoints (user mode) before each insn */
+};
+#define CPU_TB_FLAG_DEBUG (1ull << 63)
+
+/* Why the last EXCP_DEBUG (CpuDebug.reason). */
+enum { CPU_STOP_NONE = 0, CPU_STOP_BREAK, CPU_STOP_STEP, CPU_STOP_WATCH };
+
+typedef struct CpuDebug {
+    uint32_t flags;     /* CPU_DEBUG_* */
+    uint32_t step_done; /* a debug block already ran its instruction */
+    uint32_t reason;    /* CPU_STOP_* of the last EXCP_DEBUG (NONE: a breakpoint block) */
+    uint32_t wtype;     /* watchpoint hit: GDB_WP_WRITE/READ/ACCESS */
+    uint64_t waddr;     /* watchpoint hit: the address the access touched */
+    /* Value watchpoints: the registers before the current instruction. */
+    void *ckpt;
+    uint64_t ckpt_pc;
+    FpCtl ckpt_fp;
+    uint32_t ckpt_valid;
+} CpuDebug;
 
 /* Guest memory, for the engines' slow paths and the frontends' code fetch.
  * User mode fills guest_base/guest_limit and engines address memory directly;
@@ -110,7 +138,14 @@ struct CpuState {
     pthread_cond_t halt_cond;
     int halted;
     void *tlb; /* system mode: the vCPU's unified TLB (src/mem) */
+    CpuDebug debug; /* gdb stub: changed only while the vCPU is stopped */
 };
+
+/* The bit every arch's tb_flags ORs in: debug blocks are cached apart. */
+static inline uint64_t cpu_tb_debug_flag(const CpuState *cpu)
+{
+    return cpu->debug.flags ? CPU_TB_FLAG_DEBUG : 0;
+}
 
 /* Initialises the fields above that need it (locks); engines and arches own the rest. */
 void cpu_common_init(CpuState *cpu);

@@ -32,7 +32,7 @@ Uart16550 *uart_new(CharDev *chr, IrqLine irq, Device *dev);
  * QEMU virt: base 0x2000000, size 0x10000: msip[h] at +4*h, mtimecmp[h] at
  * +0x4000+8*h, mtime at +0xbff8. msip[h]/mtip[h] are the per-hart lines the
  * machine wires to rv_set_irq(cpu[h], MIP_MSIP / MIP_MTIP, level). now() is the
- * timebase in ticks (NULL = clock_ns()/100, 10 MHz, same as rv_mtime()); the FDT
+ * timebase in ticks (NULL = clock_guest_ns()/100, 10 MHz, same as rv_mtime()); the FDT
  * timebase-frequency must match (10000000). The guest may write mtime: the
  * device then keeps an offset, see aclint_mtime(). */
 typedef struct Aclint Aclint;

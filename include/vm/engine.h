@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "vm/cpu.h"
 
@@ -19,6 +20,11 @@ typedef struct Engine {
     int (*exec)(CpuState *cpu);
     /* Drops translations of guest code in [start, start+len); len 0 = all. */
     void (*invalidate)(uint64_t start, uint64_t len);
+    /* Optional, called from the host fault handler (async-signal context) when
+     * a guest access faulted at host address host_pc: sets cpu->pc to the
+     * faulting guest instruction when host_pc is in the engine's generated
+     * code (which stores the pc only on slow paths). */
+    void (*host_fault)(CpuState *cpu, uintptr_t host_pc);
 } Engine;
 
 extern const Engine interp_engine;
@@ -27,6 +33,8 @@ extern const Engine jit_engine;
 /* Applies -jit options ("cold=100,hot=1000,adaptive=on,tiers=1,cache=64M")
  * before the first vCPU starts. 0, or -EINVAL with one line in err. */
 int jit_configure(const char *spec, char *err, size_t errlen);
+/* Writes the JIT's statistics (-d jit-stats, the monitor's "info jit") to f. */
+void jit_print_stats(FILE *f);
 
 const Engine *engine_by_name(const char *name);
 /* The -accel names this build has, for messages ("interp, jit"). */

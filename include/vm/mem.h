@@ -31,8 +31,11 @@ int phys_add_mmio(PhysMap *m, uint64_t base, uint64_t size, const MmioOps *ops, 
                   const char *name);
 /* The region containing pa, or NULL. Lock-free after machine setup. */
 const PhysRegion *phys_find(const PhysMap *m, uint64_t pa);
-/* Host pointer for [pa, pa+len) when it lies wholly in one RAM region, else NULL. */
+/* Host pointer for [pa, pa+len) when it lies wholly in one RAM region, else NULL.
+ * A device that writes guest RAM through it (DMA into an iovec) calls
+ * phys_dma_written for the range, so translated code there is dropped. */
 uint8_t *phys_ram_ptr(const PhysMap *m, uint64_t pa, uint64_t len);
+void phys_dma_written(PhysMap *m, uint64_t pa, uint64_t len);
 /* Bounds-checked copies for DMA and loaders (RAM only; MMIO is not a DMA target).
  * 0, or -EFAULT when any byte is outside RAM (nothing is copied then). */
 int phys_read(const PhysMap *m, uint64_t pa, void *buf, size_t len);

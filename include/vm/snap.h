@@ -22,6 +22,8 @@ void snap_bytes(SnapVisitor *v, const char *name, void *p, size_t len);
  * value out of the range a device accepts reported via snap_fail). */
 int snap_status(const SnapVisitor *v);
 void snap_fail(SnapVisitor *v, const char *why);
+/* The first error's description ("" while there is none), for error messages. */
+const char *snap_why(const SnapVisitor *v);
 
 /* In-memory visitors (the snapshot file format builds on these). */
 SnapVisitor *snap_writer_new(void);

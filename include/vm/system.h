@@ -9,6 +9,8 @@
 
 /* Exit status when -timeout SEC expires (as timeout(1) reports it). */
 #define SYS_EXIT_TIMEOUT 124
+/* Exit status when a -chat expectation is not met (docs/cli.md). */
+#define SYS_EXIT_CHAT 125
 
 /* Boots and runs the machine until the guest powers off (its status), the user
  * quits (Ctrl-A x: 0), -timeout expires (124) or a signal ends vm (128+N).

@@ -22,9 +22,13 @@
 
 /* Low bits of TlbEntry.tag[]: a tag equal to the page address is the fast path
  * (RAM, access allowed, host = va + addend); TLB_F_SLOW means "allowed, but go
- * through phys_access" (MMIO, ROM writes, partial pages); TLB_F_INVALID never
- * matches. ORDER: a future JIT inline path compares tag[acc] with va & PAGE_MASK. */
-enum { TLB_F_INVALID = 1u << 0, TLB_F_SLOW = 1u << 1 };
+ * through phys_access" (MMIO, ROM writes, partial pages); TLB_F_WATCH means
+ * "allowed, but a gdb watchpoint covers part of the page: check it first"
+ * (the access itself is then as the other bits say); TLB_F_INVALID never
+ * matches. ORDER: the JIT's inline path compares tag[acc] with va & PAGE_MASK,
+ * so any flag sends the access to the slow path. */
+enum { TLB_F_INVALID = 1u << 0, TLB_F_SLOW = 1u << 1, TLB_F_WATCH = 1u << 2 };
+#define TLB_F_HIT_MASK (~(uint64_t)(TLB_F_SLOW | TLB_F_WATCH)) /* flags that still hit */
 
 typedef struct TlbEntry {
     uint64_t tag[3];   /* [MemAccess]: page va (| TLB_F_SLOW), or TLB_F_INVALID */
@@ -52,6 +56,9 @@ typedef struct Tlb {
     uint32_t fill_global; /* set by tlb_fill for a global mapping (RISC-V PTE.G) */
     PhysMap *phys;
     TlbEntry scratch;   /* one-access result that must not be cached */
+    /* Bumped by every tlb_flush: the arch's walker caches what can change
+     * only together with a full flush (RISC-V PMP: its CSR writes flush). */
+    uint64_t flush_gen;
     TlbStats stats;
 } Tlb;
 
@@ -84,8 +91,20 @@ TlbEntry *tlb_lookup(CpuState *cpu, uint64_t va, MemAccess acc, unsigned idx);
  * fault recorded in cpu->exception / fault_addr / fault_access. */
 int tlb_translate(CpuState *cpu, uint64_t va, MemAccess acc, unsigned idx, uint64_t *pa);
 /* Engines' block lookup: the physical address of the code at va under the
- * current fetch index (0), or -EFAULT with the fault recorded as above. */
-int tlb_code_phys(CpuState *cpu, uint64_t va, uint64_t *pa);
+ * current fetch index (0), or -EFAULT with the fault recorded as above. The
+ * hit is inline (every dispatcher and system-mode indirect lookup asks). */
+int tlb_code_phys_slow(CpuState *cpu, uint64_t va, uint64_t *pa);
+static inline int tlb_code_phys(CpuState *cpu, uint64_t va, uint64_t *pa)
+{
+    Tlb *t = cpu->tlb;
+    const TlbEntry *e = &t->e[t->fetch_idx][(va >> TLB_PAGE_SHIFT) & (TLB_SIZE - 1)];
+    if (__builtin_expect((e->tag[MEM_EXEC] & TLB_F_HIT_MASK) == (va & TLB_PAGE_MASK), 1)) {
+        t->stats.hits++;
+        *pa = e->pa | (va & ~TLB_PAGE_MASK);
+        return 0;
+    }
+    return tlb_code_phys_slow(cpu, va, pa);
+}
 
 /* Set by the engine: drops translations of guest code in physical [pa, pa+len).
  * Called after a store (CPU or phys_write DMA) to a page holding code. */

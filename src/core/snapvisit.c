@@ -3,6 +3,7 @@
  *   u8 name_len, name bytes, u32 data_len (LE), data (scalars LE)
  * so a load checks each field's name and size against what the code expects. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ struct SnapVisitor {
     int status;          /* 0 or -EINVAL, sticky */
     uint8_t *buf;        /* writer: owned, growable; reader: borrowed */
     size_t len, cap, pos;
+    char why[160];       /* the first error, for snap_why */
 };
 
 bool snap_loading(const SnapVisitor *v)
@@ -28,9 +30,16 @@ int snap_status(const SnapVisitor *v)
 
 void snap_fail(SnapVisitor *v, const char *why)
 {
-    if (v->status == 0)
+    if (v->status == 0) {
         vm_log(LOG_SERVICE, LOG_WARN, "snapshot: %s", why ? why : "invalid value");
+        snprintf(v->why, sizeof(v->why), "%s", why ? why : "invalid value");
+    }
     v->status = -EINVAL;
+}
+
+const char *snap_why(const SnapVisitor *v)
+{
+    return v->why;
 }
 
 /* -- Writer ------------------------------------------------------------------------ */
@@ -116,6 +125,7 @@ static const uint8_t *snap_get(SnapVisitor *v, const char *name, size_t len)
     const uint8_t *p = v->buf + v->pos;
     if (avail < 1 || p[0] != nl || avail - 1 < nl + 4 || memcmp(p + 1, name, nl) != 0) {
         vm_log(LOG_SERVICE, LOG_WARN, "snapshot: expected field '%s'", name);
+        snprintf(v->why, sizeof(v->why), "expected field '%s'", name);
         v->status = -EINVAL;
         return NULL;
     }
@@ -127,6 +137,7 @@ static const uint8_t *snap_get(SnapVisitor *v, const char *name, size_t len)
     if (dl != len || avail < len) {
         vm_log(LOG_SERVICE, LOG_WARN, "snapshot: field '%s' has %u bytes, expected %zu", name,
                dl, len);
+        snprintf(v->why, sizeof(v->why), "field '%s' has %u bytes, expected %zu", name, dl, len);
         v->status = -EINVAL;
         return NULL;
     }

@@ -47,6 +47,25 @@ uint64_t clock_ns(void)
     return mono_ns() - timer_epoch_ns;
 }
 
+/* clock_guest_ns() - clock_ns(), mod 2^64; 0 until a snapshot restore sets it. */
+static uint64_t guest_offset_ns;
+
+uint64_t clock_guest_ns(void)
+{
+    return clock_ns() + __atomic_load_n(&guest_offset_ns, __ATOMIC_ACQUIRE);
+}
+
+void clock_guest_set(uint64_t guest_ns)
+{
+    __atomic_store_n(&guest_offset_ns, guest_ns - clock_ns(), __ATOMIC_RELEASE);
+}
+
+uint64_t clock_guest_deadline(uint64_t guest_ns)
+{
+    uint64_t now = clock_ns(), g = now + __atomic_load_n(&guest_offset_ns, __ATOMIC_ACQUIRE);
+    return guest_ns <= g ? now : now + (guest_ns - g);
+}
+
 /* -- The sorted list (timer_lock held) -------------------------------------------- */
 
 static void timer_unlink_locked(VmTimer *t)

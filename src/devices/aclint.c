@@ -34,7 +34,7 @@ struct Aclint {
 
 static uint64_t aclint_default_now(void)
 {
-    return clock_ns() / ACLINT_NS_PER_TICK;
+    return clock_guest_ns() / ACLINT_NS_PER_TICK; /* the harts' rv_mtime() */
 }
 
 static uint64_t aclint_mtime_locked(const Aclint *a)

@@ -193,11 +193,16 @@ static void blk_notify(VirtioMmio *vm, unsigned q)
     }
 }
 
-static void blk_reset(VirtioMmio *vm)
+static void blk_drain(VirtioMmio *vm)
 {
     VirtioBlk *b = vm->dev;
-    /* No DMA into guest memory may follow a reset: wait for in-flight I/O. */
     while (b->inflight) pthread_cond_wait(&b->idle, &vm->lock);
+}
+
+static void blk_reset(VirtioMmio *vm)
+{
+    /* No DMA into guest memory may follow a reset: wait for in-flight I/O. */
+    blk_drain(vm);
 }
 
 static void blk_free(VirtioMmio *vm)
@@ -217,7 +222,7 @@ static void blk_free(VirtioMmio *vm)
 #define BLK_OPS(feat)                                                                \
     { .name = "virtio-blk", .device_id = VIRTIO_ID_BLOCK, .nqueues = 1,              \
       .queue_max = BLK_QUEUE_MAX, .features = (feat), .config_size = 0x3c,           \
-      .notify = blk_notify, .reset = blk_reset, .free = blk_free }
+      .notify = blk_notify, .reset = blk_reset, .drain = blk_drain, .free = blk_free }
 static const VirtioOps blk_ops_rw = BLK_OPS(BLK_FEATURES);
 static const VirtioOps blk_ops_ro = BLK_OPS(BLK_FEATURES | VIRTIO_BIT(VIRTIO_BLK_F_RO));
 

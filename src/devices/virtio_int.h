@@ -76,6 +76,9 @@ typedef struct VirtioOps {
     /* Device part of a reset; must leave no request in flight. */
     void (*reset)(VirtioMmio *vm);
     int (*snapshot)(VirtioMmio *vm, SnapVisitor *v); /* optional: device fields */
+    /* Optional: waits (may drop and retake the lock) until no request is in
+     * flight, so a snapshot sees no DMA or interrupt still to come. */
+    void (*drain)(VirtioMmio *vm);
     void (*free)(VirtioMmio *vm);               /* stops threads; lock not held */
 } VirtioOps;
 

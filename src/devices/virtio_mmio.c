@@ -212,6 +212,10 @@ int virtq_pop(VirtioMmio *vm, unsigned q, VirtqElem *e)
             if (!host) return virtq_fail(vm, "buffer outside RAM");
             if (e->nout + e->nin >= VQ_MAX_SEGS) return virtq_fail(vm, "descriptor chain too long");
             if (d.flags & VIRTQ_DESC_F_WRITE) {
+                /* The device writes there behind the soft MMU's back: code
+                 * translated from those pages must go (a page reused for a
+                 * disk read may have held code; fence.i keeps translations). */
+                phys_dma_written(vm->pm, d.addr, d.len);
                 e->in[e->nin++] = (struct iovec){ host, d.len };
                 e->in_len += d.len;
             } else {
@@ -487,6 +491,9 @@ static int virtio_mmio_snapshot(void *opaque, SnapVisitor *v)
 {
     VirtioMmio *vm = opaque;
     pthread_mutex_lock(&vm->lock);
+    /* In-flight requests complete first (used ring, ISR): on save they are
+     * then part of the state; on load none can land in the restored RAM. */
+    if (vm->ops->drain) vm->ops->drain(vm);
     uint32_t id = vm->ops->device_id;
     snap_u32(v, "device_id", &id);
     if (snap_loading(v) && id != vm->ops->device_id) snap_fail(v, "virtio: device type differs");
@@ -508,6 +515,7 @@ static int virtio_mmio_snapshot(void *opaque, SnapVisitor *v)
         snap_u16(v, "used_idx", &vq->used_idx);
         snap_u16(v, "signalled_used", &vq->signalled_used);
         snap_bool(v, "signalled_valid", &vq->signalled_valid);
+        if (snap_loading(v) && !vq->ready) vq->desc = vq->avail = vq->used = NULL;
         if (snap_loading(v) && snap_status(v) == 0 && vq->ready) {
             /* Re-validate the restored ring as if the guest had set it up. */
             uint16_t la = vq->last_avail, ui = vq->used_idx, su = vq->signalled_used;

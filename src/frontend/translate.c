@@ -7,14 +7,84 @@
 #include "config.h"
 #include "vm/arch.h"
 #include "vm/disas.h"
+#include "vm/gdbstub.h"
 #include "vm/ir.h"
 #include "vm/log.h"
+
+/* -- Debugger support (gdb stub) ------------------------------------------------------
+ * Breakpoints: a block never runs past one; a block starting at one raises
+ * EXCP_DEBUG before its instruction. Debug blocks (tb_flags has
+ * CPU_TB_FLAG_DEBUG: single step, value watchpoints) hold one instruction and
+ * start with gdb_debug_check, which stops once the step's instruction has run.
+ * The engines need nothing of their own: EXCP_DEBUG is a raise like any other,
+ * and the glue drops translations when breakpoints change. */
+
+static uint64_t helper_gdb_check(CpuState *cpu, uint64_t pc)
+{
+    gdb_debug_check(cpu, pc);
+    return 0;
+}
+
+static const IrHelper gdb_check_h = {"gdb_check", (void *)helper_gdb_check, 1, IR_VOID,
+                                     IR_HELPER_MAY_RAISE};
+
+/* Keeps the first `keep` guest instructions (insn_starts with a length) and
+ * ends the block with a jump to the next one. Cutting at an insn_start is
+ * safe: each instruction's IR uses only values defined before it. */
+static void keep_insns(IrBlock *b, unsigned keep)
+{
+    unsigned seen = 0;
+    uint32_t size = 0;
+    for (uint32_t i = 0; i < b->ninsns; i++) {
+        const IrInsn *in = &b->insns[i];
+        if (in->op != IR_OP_insn_start || !in->aux) continue;
+        if (seen == keep) {
+            uint64_t next = in->imm;
+            b->ninsns = i;
+            b->guest_size = size;
+            b->guest_insns = keep;
+            ir_goto(b, next, 0);
+            return;
+        }
+        seen++;
+        size += in->aux;
+    }
+}
+
+/* Index of the first instruction after the first one that has a breakpoint, or 0. */
+static unsigned first_bp_insn(const IrBlock *b)
+{
+    unsigned idx = 0;
+    for (uint32_t i = 0; i < b->ninsns; i++) {
+        const IrInsn *in = &b->insns[i];
+        if (in->op != IR_OP_insn_start || !in->aux) continue;
+        if (idx > 0 && gdb_bp_at(in->imm) >= 0) return idx;
+        idx++;
+    }
+    return 0;
+}
 
 void frontend_translate(CpuState *cpu, IrBlock *b, uint64_t pc)
 {
     const GuestArch *ga = cpu->arch;
     ir_block_reset(b, pc, ga->tb_flags(cpu));
-    ga->translate(cpu, b, pc);
+    bool dbg = (b->flags & CPU_TB_FLAG_DEBUG) != 0;
+    bool bps = __atomic_load_n(&gdb_nbp, __ATOMIC_ACQUIRE) != 0;
+    if (dbg) {
+        ir_insn_start(b, pc, 0);
+        ir_call(b, &gdb_check_h, ir_i64(b, pc), IR_NONE, IR_NONE, IR_NONE);
+    }
+    if (bps && gdb_bp_at(pc) >= 0) {
+        /* In a debug block after the check: the step that arrives here stops
+         * as a step; one that starts here (gdb did not step over it) stops
+         * as the breakpoint, without running it. */
+        if (!dbg) ir_insn_start(b, pc, 0);
+        ir_raise(b, EXCP_DEBUG, ir_i64(b, pc));
+    } else {
+        ga->translate(cpu, b, pc);
+        unsigned cut = dbg ? 1 : bps ? first_bp_insn(b) : 0;
+        if (cut) keep_insns(b, cut);
+    }
 
 #ifdef CONFIG_DEBUG
     const bool verify = true;

@@ -56,7 +56,8 @@ static bool remove_locked(uint64_t start, uint64_t end, bool all)
     for (unsigned i = 0; i < NBUCKETS; i++) {
         IBlock **pp = &interp_cache.buckets[i], *b;
         while ((b = *pp)) {
-            if (all || (b->guest_start < end && start < b->guest_end)) {
+            if (all || (b->guest_start < end && start < b->guest_end) ||
+                (b->ppc2 && b->ppc2 < end && start < b->ppc2 + 0x1000)) {
                 retire_locked(pp, b);
                 any = true;
             } else {
@@ -135,12 +136,16 @@ static IBlock *translate(CpuState *cpu, IVcpu *v, uint64_t pc, uint64_t flags, u
     if (sys_mode(cpu)) {
         /* Covered code by physical address, for invalidation on stores to it.
          * Code on two pages depends on two mappings: such a block (one
-         * straddling instruction) runs once and is retired at once. */
+         * straddling instruction) is found only by find, which checks the
+         * second page's mapping first (hot loops cross pages: running once
+         * meant retranslating at every pass); without a second page it runs
+         * once and is retired at once. */
         uint64_t size = v->ir.guest_size ? v->ir.guest_size : 1;
         b->guest_start = ppc;
         b->guest_end = ppc + size;
-        if (((pc ^ (pc + size - 1)) & ~0xfffull) != 0) {
-            b->nocache = 1;
+        if (((pc ^ (pc + size - 1)) & ~0xfffull) != 0) b->nocache = 1;
+        if (b->nocache && tlb_code_phys(cpu, (pc | 0xfffull) + 1, &b->ppc2)) {
+            b->ppc2 = 0;
             pthread_mutex_lock(&interp_cache.lock);
             b->rnext = interp_cache.retired;
             interp_cache.retired = b;
@@ -151,7 +156,7 @@ static IBlock *translate(CpuState *cpu, IVcpu *v, uint64_t pc, uint64_t flags, u
     }
 
     pthread_mutex_lock(&interp_cache.lock);
-    IBlock *old = hash_lookup(pc, flags, ppc);
+    IBlock *old = b->nocache ? NULL : hash_lookup(pc, flags, ppc);
     if (old) { /* another vCPU won the race */
         pthread_mutex_unlock(&interp_cache.lock);
         free(b);
@@ -184,6 +189,12 @@ static IBlock *find(CpuState *cpu, IVcpu *v, uint64_t pc, uint64_t flags)
     IBlock *b = v->jc[h];
     if (b && b->pc == pc && b->flags == flags && b->ppc == ppc) return b;
     b = hash_lookup(pc, flags, ppc);
+    if (b && b->nocache) {
+        /* Code on two pages: valid while the second page maps where it did
+         * (the newest such block comes first in its hash chain). */
+        uint64_t p2;
+        if (tlb_code_phys(cpu, (pc | 0xfffull) + 1, &p2) || p2 != b->ppc2) b = NULL;
+    }
     if (!b) b = translate(cpu, v, pc, flags, ppc);
     if (!b->nocache) v->jc[h] = b;
     return b;

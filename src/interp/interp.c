@@ -370,9 +370,11 @@ L_fence: __atomic_thread_fence(__ATOMIC_SEQ_CST); NEXT;
 L_fence_insn:
     /* Retires every translation now; retired blocks (this one included) stay
      * allocated until no vCPU can be executing them, and the generation bump
-     * makes this block's exits look their successors up afresh. */
+     * makes this block's exits look their successors up afresh. System mode
+     * keeps them: stores to code pages already retired theirs (soft-MMU code
+     * marks), see jit_helper_fence_insn. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    interp_invalidate(0, 0);
+    if (!cpu->tlb) interp_invalidate(0, 0);
     NEXT;
 
     /* -- Floating point: aux = rounding mode, aux2 = type | second type << 8,

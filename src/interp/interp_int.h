@@ -112,7 +112,9 @@ typedef struct IExit {
 typedef struct IBlock {
     uint64_t pc, flags;       /* cache key */
     uint64_t ppc;             /* cache key, system mode: physical address of pc (else 0) */
-    uint32_t nocache;         /* system mode, code on two pages: run once, never found again */
+    uint32_t nocache;         /* system mode, code on two pages: never chained nor in a jump cache */
+    uint64_t ppc2;            /* nocache: physical page of the second page, checked by every find
+                               * before the block runs again (0: run once, retired at once) */
     struct IBlock *hnext;     /* hash chain */
     struct IBlock *rnext;     /* retired list */
     uint64_t guest_start, guest_end; /* guest code covered, for invalidate */

@@ -87,7 +87,16 @@ JitBlock *jit_hash_lookup(uint64_t pc, uint64_t flags, uint64_t ppc)
 static void flush_locked(void)
 {
     JitCache *c = &jit_cache;
-    c->flush_pending = 1;
+    /* ORDER: flush_pending store, then in_code loads; the dispatcher stores
+     * in_code, then loads flush_pending (jit_exec). Both sides need a full
+     * barrier between their store and their load (store-buffer litmus test:
+     * x86 lets a load pass an older store, SDM vol. 3, 9.2.3.4), else both
+     * can read the other's old value: the flusher sees the vCPU outside code
+     * while the vCPU sees no flush, enters a block and runs code that the
+     * flush frees and overwrites (-smp 2 under the JIT: M-mode traps with a
+     * kernel mepc, or OpenSBI loads returning zero, during remote fences,
+     * whose fence.i fill the pool). */
+    __atomic_store_n(&c->flush_pending, 1, __ATOMIC_SEQ_CST);
     for (;;) {
         bool busy = false;
         for (JitVcpu *v = c->vcpus; v; v = v->next) {
@@ -113,7 +122,7 @@ static void flush_locked(void)
     reset_areas();
     __atomic_add_fetch(&c->gen, 1, __ATOMIC_SEQ_CST);
     c->st.flushes++;
-    c->flush_pending = 0;
+    __atomic_store_n(&c->flush_pending, 0, __ATOMIC_RELEASE);
     jit_tier_adapt(fill);
     vm_log(LOG_JIT, LOG_INFO, "jit: code cache flushed (%.0f%% full)", fill * 100);
 }
@@ -130,9 +139,27 @@ static void log_out_asm(JitBlock *b)
     fprintf(f, "\n");
 }
 
+/* Did an invalidation since sequence number seq0 cover [start, end)? Called
+ * with the lock held. Too many to tell counts as yes. */
+static bool raced_invalidation_locked(uint64_t seq0, uint64_t start, uint64_t end)
+{
+    JitCache *c = &jit_cache;
+    if (c->inval_seq - seq0 > JIT_INVAL_RING) return true;
+    for (uint64_t s = seq0; s != c->inval_seq; s++) {
+        const uint64_t *r = &c->inval_ring[s % JIT_INVAL_RING].start;
+        if (r[0] < end && start < r[1]) return true;
+    }
+    return false;
+}
+
 static JitBlock *translate(CpuState *cpu, JitVcpu *v, uint64_t pc, uint64_t flags, uint64_t ppc)
 {
     JitCache *c = &jit_cache;
+again:;
+    /* An invalidation (a store to this code from another vCPU, fence.i)
+     * between reading the guest code and inserting the block would be lost:
+     * the block is not in the hash yet. Its sequence number tells. */
+    uint64_t seq0 = __atomic_load_n(&c->inval_seq, __ATOMIC_ACQUIRE);
     uint64_t t0 = now_ns();
     /* Code fetch is not guest execution (see the interpreter's translate). */
     int in_guest = cpu->in_guest;
@@ -160,9 +187,19 @@ static JitBlock *translate(CpuState *cpu, JitVcpu *v, uint64_t pc, uint64_t flag
         b->guest_start = ppc;
         b->guest_end = ppc + size;
         b->nocache = !jit_same_page(pc, pc + size - 1);
+        /* Such a block is still kept (Linux's hot loops cross pages: running
+         * once meant retranslating one at every pass), found only by
+         * jit_find, which checks the second page's mapping first. */
+        if (b->nocache && tlb_code_phys(cpu, (pc | 0xfffull) + 1, &b->ppc2)) b->ppc2 = 0;
     }
 
     pthread_mutex_lock(&c->lock);
+    if (raced_invalidation_locked(seq0, b->guest_start, b->guest_end)) {
+        c->st.retranslations++;
+        pthread_mutex_unlock(&c->lock);
+        free(b);
+        goto again;
+    }
     JitBlock *old = b->nocache ? NULL : jit_hash_lookup(pc, flags, ppc);
     if (old) {
         pthread_mutex_unlock(&c->lock);
@@ -171,7 +208,8 @@ static JitBlock *translate(CpuState *cpu, JitVcpu *v, uint64_t pc, uint64_t flag
     }
     int32_t init = jit_tier_initial_count();
     for (int attempt = 0;; attempt++) {
-        JitCompile jc = {.ir = &v->ir, .blk = b, .stats = logd_enabled(LOGD_JIT_STATS), .sys = sys};
+        JitCompile jc = {.ir = &v->ir, .blk = b, .stats = logd_enabled(LOGD_JIT_STATS), .sys = sys,
+                         .tlb_stats = sys && logd_enabled(LOGD_TLB_STATS)};
         uint8_t *hot = c->hot;
         if (init) {
             /* The countdown cell sits in the hot area just before the code. */
@@ -205,7 +243,7 @@ static JitBlock *translate(CpuState *cpu, JitVcpu *v, uint64_t pc, uint64_t flag
     }
     b->anext = c->all;
     c->all = b;
-    if (!b->nocache) {
+    if (!b->nocache || b->ppc2) {
         JitBlock **head = &c->buckets[hash_key(pc, flags ^ ppc)];
         b->hnext = *head;
         __atomic_store_n(head, b, __ATOMIC_RELEASE);
@@ -251,6 +289,12 @@ JitBlock *jit_find(CpuState *cpu, JitVcpu *v, uint64_t pc, uint64_t flags)
     JitJcEntry *e = &v->jc[(pc >> 1) & (JIT_JC_SIZE - 1)];
     if (e->pc == pc && e->flags == flags && e->blk->ppc == ppc && !e->blk->dead) return e->blk;
     JitBlock *b = jit_hash_lookup(pc, flags, ppc);
+    if (b && b->nocache) {
+        /* Code on two pages: valid while the second page maps where it did
+         * (the newest such block comes first in its hash chain). */
+        uint64_t p2;
+        if (tlb_code_phys(cpu, (pc | 0xfffull) + 1, &p2) || p2 != b->ppc2) b = NULL;
+    }
     if (!b) b = translate(cpu, v, pc, flags, ppc);
     jc_check_gen(v); /* translation may have flushed */
     jc_fill(v, b);
@@ -295,7 +339,8 @@ void jit_invalidate(uint64_t start, uint64_t len)
         for (unsigned i = 0; i < NBUCKETS; i++) {
             JitBlock **pp = &c->buckets[i], *b;
             while ((b = *pp)) {
-                if (b->guest_start < end && start < b->guest_end) {
+                if ((b->guest_start < end && start < b->guest_end) ||
+                    (b->ppc2 && b->ppc2 < end && start < b->ppc2 + 0x1000)) {
                     __atomic_store_n(pp, b->hnext, __ATOMIC_RELEASE);
                     b->dead = true;
                     x64_kill_block(b);
@@ -307,6 +352,9 @@ void jit_invalidate(uint64_t start, uint64_t len)
         }
         c->st.invalidations++;
         c->st.invalidated_blocks += n;
+        c->inval_ring[c->inval_seq % JIT_INVAL_RING].start = start;
+        c->inval_ring[c->inval_seq % JIT_INVAL_RING].end = end;
+        __atomic_store_n(&c->inval_seq, c->inval_seq + 1, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&c->lock);
     vm_log(LOG_JIT, LOG_TRACE, "jit: invalidate 0x%" PRIx64 "+0x%" PRIx64, start, len);

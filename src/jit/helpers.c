@@ -8,11 +8,11 @@
 const void *jit_helper_ind_lookup(CpuState *cpu, uint64_t pc, uint64_t flags)
 {
     JitVcpu *v = cpu->engine;
-    jit_cache.st.ind_lookups_c++;
+    v->st.n_ind_lookups++;
     if (v->jc_gen != __atomic_load_n(&jit_cache.gen, __ATOMIC_ACQUIRE)) return NULL;
     JitBlock *b = jit_hash_lookup(pc, flags, 0);
     if (!b || b->dead) return NULL;
-    jit_cache.st.ind_hits_c++;
+    v->st.n_ind_hits++;
     JitJcEntry *e = &v->jc[(pc >> 1) & (JIT_JC_SIZE - 1)];
     e->pc = 1;
     e->flags = b->flags;
@@ -30,14 +30,17 @@ const void *jit_helper_ind_lookup_sys(CpuState *cpu, uint64_t pc, uint64_t flags
 {
     JitVcpu *v = cpu->engine;
     uint64_t ppc;
+    v->st.n_xpage++;
     if (tlb_code_phys(cpu, pc, &ppc)) return NULL;
     if (v->jc_gen != __atomic_load_n(&jit_cache.gen, __ATOMIC_ACQUIRE)) return NULL;
     JitJcEntry *e = &v->jc[(pc >> 1) & (JIT_JC_SIZE - 1)];
-    if (e->pc == pc && e->flags == flags && e->blk->ppc == ppc && !e->blk->dead) return e->code;
-    jit_cache.st.ind_lookups_c++;
+    if (e->pc == pc && e->flags == flags && e->blk->ppc == ppc && !e->blk->dead) {
+        v->st.n_xpage_hits++;
+        return e->code;
+    }
     JitBlock *b = jit_hash_lookup(pc, flags, ppc);
-    if (!b || b->dead) return NULL;
-    jit_cache.st.ind_hits_c++;
+    if (!b || b->dead || b->nocache) return NULL; /* nocache: jit_find checks its second page */
+    v->st.n_xpage_hits++;
     e->pc = 1;
     e->flags = b->flags;
     e->code = b->code;
@@ -48,12 +51,17 @@ const void *jit_helper_ind_lookup_sys(CpuState *cpu, uint64_t pc, uint64_t flags
 
 /* fence.i: every translation goes. The running block stays in memory (code is
  * only reclaimed by a flush, never while a vCPU is in it) and finishes; its
- * exits then reach the dispatcher through the dead blocks' stubs. */
+ * exits then reach the dispatcher through the dead blocks' stubs.
+ * System mode keeps them: the soft MMU already dropped the blocks of every
+ * page a store or DMA wrote (code marks, tlb_code_invalidate), so there is no
+ * stale code to drop, and fence.i ends its block (nochain) so the next one is
+ * looked up afresh. Linux runs fence.i once per patched instruction (ftrace,
+ * alternatives, jump labels) and per new executable user page: dropping every
+ * block each time made a boot retranslate ~7 million blocks. */
 void jit_helper_fence_insn(CpuState *cpu)
 {
-    (void)cpu;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    jit_invalidate(0, 0);
+    if (!cpu->tlb) jit_invalidate(0, 0);
 }
 
 uint64_t jit_helper_brev(uint64_t x, uint64_t w64)

@@ -60,14 +60,20 @@ static void jit_cpu_free(CpuState *cpu)
 {
     JitVcpu *v = cpu->engine;
     if (!v) return;
-    if (logd_enabled(LOGD_JIT_STATS)) jit_stats_print();
     pthread_mutex_lock(&jit_cache.lock);
     for (JitVcpu **pp = &jit_cache.vcpus; *pp; pp = &(*pp)->next)
         if (*pp == v) {
             *pp = v->next;
             break;
         }
+    /* Its counters stay in the totals. */
+    uint64_t *dst = (uint64_t *)(void *)&jit_cache.retired;
+    const uint64_t *src = (const uint64_t *)(const void *)&v->st;
+    for (size_t i = 0; i < sizeof(JitVcpuStats) / sizeof(uint64_t); i++) dst[i] += src[i];
+    bool last = !jit_cache.vcpus;
     pthread_mutex_unlock(&jit_cache.lock);
+    /* -d jit-stats: once, when the last vCPU goes (vm's exit). */
+    if (last && logd_enabled(LOGD_JIT_STATS)) jit_print_stats(log_file ? log_file : stderr);
     ir_block_free(&v->ir);
     free(v);
     cpu->engine = NULL;
@@ -116,6 +122,7 @@ static int jit_exec(CpuState *cpu)
             tb = NULL;
             continue;
         }
+        v->st.n_dispatch++;
         uintptr_t r = jit_enter(cpu, v, tb->code);
         /* Still in code: the exit record (in its block) cannot be freed yet. */
         JitExit xcopy = {0};
@@ -129,12 +136,12 @@ static int jit_exec(CpuState *cpu)
         tb = NULL;
         if (r > JIT_RET_MAX) {
             /* An exit not chained yet: find the successor, chain, go on. */
-            c->st.unchained_exits++;
+            v->st.n_unchained++;
             tb = jit_link(cpu, v, (JitExit *)r, &xcopy, xflags, tb_gen);
         } else if (r == JIT_RET_INTERRUPT) {
-            c->st.interrupts++;
+            v->st.n_interrupts++;
         } else {
-            c->st.nochain_exits++;
+            v->st.n_nochain++;
         }
     }
 }
@@ -145,10 +152,27 @@ static void jit_engine_invalidate(uint64_t start, uint64_t len)
     if (!init_err) jit_invalidate(start, len);
 }
 
+/* A host fault on a direct guest access in generated code (signal context,
+ * this vCPU in code: no flush frees its block, and it holds no JIT lock). */
+static void jit_host_fault(CpuState *cpu, uintptr_t host_pc)
+{
+    JitCache *c = &jit_cache;
+    if (!c->pool || host_pc < (uintptr_t)c->pool || host_pc - (uintptr_t)c->pool >= c->pool_size) return;
+    pthread_mutex_lock(&c->lock);
+    uint64_t pc;
+    for (JitBlock *b = c->all; b; b = b->anext)
+        if (x64_fault_pc(b, host_pc, &pc)) {
+            cpu->pc = pc;
+            break;
+        }
+    pthread_mutex_unlock(&c->lock);
+}
+
 const Engine jit_engine = {
     .name = "jit",
     .cpu_init = jit_cpu_init,
     .cpu_free = jit_cpu_free,
     .exec = jit_exec,
     .invalidate = jit_engine_invalidate,
+    .host_fault = jit_host_fault,
 };

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "vm/arch.h"
 #include "vm/cpu.h"
@@ -64,7 +65,9 @@ typedef struct JitBlock {
     uint32_t nexits;
     uint8_t tier;
     bool dead;
-    bool nocache;                     /* system mode, code on two pages: run once, never found again */
+    bool nocache;                     /* system mode, code on two pages: never chained nor in a jump cache */
+    uint64_t ppc2;                    /* nocache: physical page of the second page, checked by every
+                                       * jit_find before the block runs again (0: run once) */
     JitExit exits[];
 } JitBlock;
 
@@ -80,10 +83,26 @@ typedef struct JitJcEntry {
 } JitJcEntry;
 _Static_assert(sizeof(JitJcEntry) == 32, "generated code indexes the jump cache by << 5");
 
+/* Per-vCPU event counters (summed by jit_print_stats; a vCPU's counts move to
+ * jit_cache.retired when it is freed). n_entries and n_ind are counted by
+ * generated code, and only when -d jit-stats was on at translation time. */
+typedef struct JitVcpuStats {
+    uint64_t n_entries;    /* block entries (generated code, -d jit-stats) */
+    uint64_t n_ind;        /* indirect exits (generated code, -d jit-stats) */
+    uint64_t n_xdirect;    /* system mode: direct exits to another page (same) */
+    uint64_t n_dispatch;   /* entries from the dispatcher (jit_enter) */
+    uint64_t n_unchained;  /* direct exits that came back to the dispatcher */
+    uint64_t n_nochain;    /* nochain exits, dead blocks, indirect misses */
+    uint64_t n_interrupts; /* exit_request seen at a block entry */
+    uint64_t n_ind_lookups, n_ind_hits; /* helper lookups (jump cache / shared hash) */
+    uint64_t n_xpage, n_xpage_hits;     /* system mode: indirect and cross-page exits the
+                                         * in-code probe missed, looked up by the helper */
+} JitVcpuStats;
+
 typedef struct JitVcpu {
     JitJcEntry jc[JIT_JC_SIZE]; /* ORDER: first (generated code uses [r12 + idx]) */
     uint64_t fastlim;           /* guest addresses below this may be accessed directly */
-    uint64_t n_ind, n_ind_miss; /* indirect exits (counted by generated code under jit-stats) */
+    JitVcpuStats st;
     uint64_t jc_gen;
     IrBlock ir;
     CpuState *cpu;
@@ -92,17 +111,23 @@ typedef struct JitVcpu {
 } JitVcpu;
 
 #define JIT_VCPU_FASTLIM_OFF offsetof(JitVcpu, fastlim)
-#define JIT_VCPU_NIND_OFF offsetof(JitVcpu, n_ind)
+#define JIT_VCPU_NIND_OFF offsetof(JitVcpu, st.n_ind)
+#define JIT_VCPU_NENTRIES_OFF offsetof(JitVcpu, st.n_entries)
+#define JIT_VCPU_NXDIRECT_OFF offsetof(JitVcpu, st.n_xdirect)
 
 /* -- Code cache (cache.c) ---------------------------------------------------------- */
 
+/* Cache-wide counters, updated under JitCache.lock (tier_events excepted). */
 typedef struct JitStats {
-    uint64_t blocks[4], bytes[4];      /* per tier (1..3) */
-    uint64_t links, unchained_exits, nochain_exits, interrupts;
-    uint64_t ind_lookups_c, ind_hits_c; /* shared-hash lookups from the miss path */
+    uint64_t blocks[4], bytes[4];      /* per tier (1..3), since start */
+    uint64_t links;                    /* direct exits patched to their successor */
     uint64_t flushes, invalidations, invalidated_blocks;
+    uint64_t retranslations;           /* translations redone: an invalidation raced them */
     uint64_t tier_events;
 } JitStats;
+
+/* Invalidations remembered for translations in flight (see translate()). */
+#define JIT_INVAL_RING 16
 
 typedef struct JitCache {
     pthread_mutex_t lock;  /* translation, insertion, invalidation, flush */
@@ -117,6 +142,12 @@ typedef struct JitCache {
     JitVcpu *vcpus;
     volatile int flush_pending;
     JitStats st;
+    JitVcpuStats retired;  /* counters of vCPUs already freed */
+    /* Every invalidation bumps inval_seq and records its range, so that a
+     * translation that read guest code before it and is inserted after it can
+     * tell that it may be stale (and translate again). */
+    uint64_t inval_seq;
+    struct { uint64_t start, end; } inval_ring[JIT_INVAL_RING];
 } JitCache;
 
 extern JitCache jit_cache;
@@ -163,7 +194,8 @@ int32_t jit_tier_initial_count(void);
 void jit_tier_hit(CpuState *cpu, JitBlock *b);
 /* Adaptive tuning from code-pool pressure (called after each flush). */
 void jit_tier_adapt(double pool_fill);
-void jit_stats_print(void);
+/* -d jit-stats / the monitor's `info jit` (declared in vm/engine.h). */
+void jit_print_stats(FILE *f);
 
 /* -- Runtime helpers called by generated code (helpers.c) --------------------------- */
 
@@ -181,7 +213,8 @@ typedef struct JitCompile {
     JitBlock *blk;         /* exits[] sized by the caller (jit_count_exits) */
     uint8_t *hot, *hot_end, *cold, *cold_end;
     int32_t *counter;      /* countdown cell (in the pool) or NULL */
-    bool stats;            /* count indirect exits */
+    bool stats;            /* -d jit-stats: count block entries and indirect exits */
+    bool tlb_stats;        /* -d tlb-stats: count inline TLB hits (system mode) */
     bool sys;              /* system mode: indirect and cross-page exits look up by physical pc */
     size_t hot_used, cold_used;
 } JitCompile;
@@ -194,6 +227,9 @@ size_t x64_gen_head(uint8_t *buf, size_t len);
 /* Marks a block dead: its entry jumps to its dead stub. */
 void x64_kill_block(JitBlock *b);
 void x64_chain(JitExit *e, const void *target);
+/* The guest pc of the direct guest access at host_pc, when it is in b's code
+ * (a host fault there: generated code stores the pc only on slow paths). */
+bool x64_fault_pc(const JitBlock *b, uintptr_t host_pc, uint64_t *pc);
 /* Host support the templates rely on (lzcnt/tzcnt/popcnt; fma optional). */
 bool x64_host_ok(void);
 

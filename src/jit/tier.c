@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jit/jit_int.h"
+#include "vm/engine.h"
 #include "vm/log.h"
 
 JitConfig jit_config = {
@@ -192,53 +193,103 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-void jit_stats_print(void)
+/* Percentage a of b (0 when b is 0). */
+static double pct(uint64_t a, uint64_t b) { return b ? 100.0 * (double)a / (double)b : 0.0; }
+
+/* -d jit-stats at exit and the monitor's "info jit" (include/vm/engine.h):
+ * may run while vCPUs translate and execute, so it reads under the locks and
+ * sorts copies of the compile-time samples. Counters of running vCPUs are
+ * read without stopping them (a snapshot, exact at exit). */
+void jit_print_stats(FILE *f)
 {
-    FILE *f = log_file ? log_file : stderr;
-    const JitStats *s = &jit_cache.st;
-    fprintf(f, "jit-stats: tiers=%u cold=%u hot=%u adaptive=%s cache=%zuM\n", jit_config.tiers,
-            jit_config.cold, jit_config.hot, jit_config.adaptive ? "on" : "off",
-            jit_config.cache_size >> 20);
+    JitCache *c = &jit_cache;
+    pthread_mutex_lock(&c->lock);
+    JitStats s = c->st;
+    JitVcpuStats v = c->retired;
+    unsigned nvcpus = 0;
+    for (JitVcpu *p = c->vcpus; p; p = p->next, nvcpus++) {
+        uint64_t *dst = (uint64_t *)(void *)&v;
+        const uint64_t *src = (const uint64_t *)(const void *)&p->st;
+        for (size_t i = 0; i < sizeof(JitVcpuStats) / sizeof(uint64_t); i++) dst[i] += src[i];
+    }
+    size_t used = c->pool ? (size_t)((c->hot - c->head_end) + (c->cold - c->hot_end)) : 0;
+    pthread_mutex_unlock(&c->lock);
+    s.tier_events = __atomic_load_n(&c->st.tier_events, __ATOMIC_RELAXED);
+
+    fprintf(f, "jit-stats: tiers=%u cold=%u hot=%u adaptive=%s cache=%zuM (%.1f MiB in use)\n",
+            jit_config.tiers, jit_config.cold, jit_config.hot, jit_config.adaptive ? "on" : "off",
+            jit_config.cache_size >> 20, (double)used / (1 << 20));
     for (unsigned t = 1; t <= 3; t++) {
-        TierTimes *tt = &times[t];
-        if (!s->blocks[t] && t > 1) {
+        if (!s.blocks[t] && t > 1) {
             fprintf(f, "  L%u: 0 blocks (tier not built yet)\n", t);
             continue;
         }
-        double med = 0, p99 = 0, gmed = 0;
-        if (tt->n) {
-            qsort(tt->ns, tt->n, sizeof(uint32_t), cmp_u32);
-            qsort(tt->gen_only, tt->n, sizeof(uint64_t), cmp_u64);
-            med = tt->ns[tt->n / 2] / 1000.0;
-            p99 = tt->ns[(tt->n * 99) / 100] / 1000.0;
-            gmed = tt->gen_only[tt->n / 2] / 1000.0;
+        pthread_mutex_lock(&stats_lock);
+        TierTimes *tt = &times[t];
+        size_t n = tt->n;
+        uint32_t *ns = n ? malloc(n * sizeof(*ns)) : NULL;
+        uint64_t *gen = n ? malloc(n * sizeof(*gen)) : NULL;
+        if (ns && gen) {
+            memcpy(ns, tt->ns, n * sizeof(*ns));
+            memcpy(gen, tt->gen_only, n * sizeof(*gen));
+        } else {
+            n = 0;
         }
+        double tr_ms = tt->translate_ns / 1e6, gen_ms = tt->gen_ns / 1e6;
+        pthread_mutex_unlock(&stats_lock);
+        double med = 0, p99 = 0, gmed = 0;
+        if (n) {
+            qsort(ns, n, sizeof(*ns), cmp_u32);
+            qsort(gen, n, sizeof(*gen), cmp_u64);
+            med = ns[n / 2] / 1000.0;
+            p99 = ns[(n * 99) / 100] / 1000.0;
+            gmed = gen[n / 2] / 1000.0;
+        }
+        free(ns);
+        free(gen);
         fprintf(f,
                 "  L%u: %" PRIu64 " blocks, %" PRIu64 " host bytes (%.1f/block); compile "
                 "median %.2f us, p99 %.2f us (codegen median %.2f us; total translate %.1f ms, "
                 "codegen %.1f ms)\n",
-                t, s->blocks[t], s->bytes[t], s->blocks[t] ? (double)s->bytes[t] / s->blocks[t] : 0,
-                med, p99, gmed, tt->translate_ns / 1e6, tt->gen_ns / 1e6);
+                t, s.blocks[t], s.bytes[t], s.blocks[t] ? (double)s.bytes[t] / s.blocks[t] : 0,
+                med, p99, gmed, tr_ms, gen_ms);
     }
-    uint64_t direct = s->links + s->unchained_exits;
-    fprintf(f,
-            "  chaining: %" PRIu64 " links made, %" PRIu64 " direct exits through the dispatcher "
-            "(%" PRIu64 " before a link)\n",
-            s->links, s->unchained_exits, direct ? s->unchained_exits : 0);
-    uint64_t ind = 0, miss = 0;
-    for (JitVcpu *v = jit_cache.vcpus; v; v = v->next) {
-        ind += v->n_ind;
-        miss += v->n_ind_miss;
+    /* Block entries (counted by generated code) come from the dispatcher or
+     * stay in generated code: a chained direct exit, or a looked-up exit
+     * (indirect; system mode: also direct to another page) that the in-code
+     * jump-cache probe or a helper found. Helper misses go to the dispatcher. */
+    uint64_t in_code = v.n_entries > v.n_dispatch ? v.n_entries - v.n_dispatch : 0;
+    uint64_t looked_up = v.n_ind + v.n_xdirect;
+    uint64_t misses = (v.n_ind_lookups - v.n_ind_hits) + (v.n_xpage - v.n_xpage_hits);
+    uint64_t found = looked_up > misses ? looked_up - misses : 0;
+    uint64_t chained = in_code > found ? in_code - found : 0;
+    if (v.n_entries) {
+        fprintf(f,
+                "  entries: %" PRIu64 " blocks run, %.2f%% without the dispatcher (%" PRIu64
+                " dispatcher entries, %u vCPUs)\n",
+                v.n_entries, pct(in_code, v.n_entries), v.n_dispatch, nvcpus);
+        fprintf(f,
+                "  chaining: %" PRIu64 " links made; direct exits %.2f%% chained (%" PRIu64
+                " chained, %" PRIu64 " through the dispatcher)\n",
+                s.links, pct(chained, chained + v.n_unchained), chained, v.n_unchained);
+        fprintf(f,
+                "  indirect: %" PRIu64 " exits%s; %.2f%% found without the dispatcher (in-code "
+                "jump cache, then helper: %" PRIu64 " helper lookups, %.2f%% hit)\n",
+                looked_up, v.n_xdirect ? " (with cross-page direct exits)" : "", pct(found, looked_up),
+                v.n_ind_lookups + v.n_xpage, pct(v.n_ind_hits + v.n_xpage_hits, v.n_ind_lookups + v.n_xpage));
+    } else {
+        /* Code translated without -d jit-stats counts no entries (info jit). */
+        fprintf(f,
+                "  (block entries and exits are counted only with -d jit-stats) %" PRIu64
+                " dispatcher entries, %" PRIu64 " links made, %" PRIu64
+                " unchained direct exits, %" PRIu64 " helper lookups (%.2f%% hit)\n",
+                v.n_dispatch, s.links, v.n_unchained, v.n_ind_lookups + v.n_xpage,
+                pct(v.n_ind_hits + v.n_xpage_hits, v.n_ind_lookups + v.n_xpage));
     }
-    fprintf(f,
-            "  indirect: %" PRIu64 " exits, jump-cache hit rate %.2f%%; shared-hash lookups %" PRIu64
-            " (%.2f%% hit)\n",
-            ind, ind ? 100.0 * (double)(ind - s->ind_lookups_c) / (double)ind : 0.0,
-            s->ind_lookups_c, s->ind_lookups_c ? 100.0 * s->ind_hits_c / s->ind_lookups_c : 0.0);
-    (void)miss;
     fprintf(f,
             "  dispatcher: %" PRIu64 " nochain exits, %" PRIu64 " interrupts; flushes %" PRIu64
-            ", invalidations %" PRIu64 " (%" PRIu64 " blocks), tier events %" PRIu64 "\n",
-            s->nochain_exits, s->interrupts, s->flushes, s->invalidations, s->invalidated_blocks,
-            s->tier_events);
+            ", invalidations %" PRIu64 " (%" PRIu64 " blocks), retranslations %" PRIu64
+            ", tier events %" PRIu64 "\n",
+            v.n_nochain, v.n_interrupts, s.flushes, s.invalidations, s.invalidated_blocks,
+            s.retranslations, s.tier_events);
 }

@@ -31,7 +31,7 @@ enum {
     VIRT_RTC_IRQ = 11,
     VIRT_PLIC_NDEV = 95,
     VIRT_UART_CLOCK = 3686400,
-    VIRT_TIMEBASE = 10000000, /* rv_mtime(): clock_ns() / 100 */
+    VIRT_TIMEBASE = 10000000, /* rv_mtime(): clock_guest_ns() / 100 */
     VIRT_MAX_CPUS = 64,
     VIRT_MAX_DEVS = 32,
 };

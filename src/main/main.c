@@ -62,11 +62,6 @@ int main(int argc, char **argv)
     }
 
     if (opts.mode == VM_MODE_SYSTEM) {
-        /* Without -accel, system mode runs on the interpreter: under the JIT,
-         * Linux boots with -smp 1 but -smp 2 still fails (OpenSBI reports a
-         * trap in M-mode with a kernel mepc during a remote fence); -accel jit
-         * still selects it. */
-        if (!opts.accel) engine = engine_by_name("interp");
 #ifdef CONFIG_DEVICES
         r = sys_main(&opts, engine);
 #else
@@ -75,10 +70,6 @@ int main(int argc, char **argv)
 #endif
         fflush(log_file);
         return r;
-    }
-    if (opts.gdb_port) {
-        vm_error("-g %d: the gdb stub is not implemented yet", opts.gdb_port);
-        return 1;
     }
     r = lx_main(&opts, engine);
     fflush(log_file);

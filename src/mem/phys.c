@@ -144,11 +144,14 @@ void phys_code_written(uint8_t *mark, uint64_t pa)
     if (fn) fn(page, (uint64_t)1 << PHYS_PAGE_SHIFT);
 }
 
-/* Marks every page of [pa, pa+len) a DMA write touches that holds code. */
-static void dma_written(PhysMap *m, uint64_t pa, size_t len)
+/* Drops the translations of every page of [pa, pa+len) that holds code: the
+ * soft MMU sees CPU stores, this is for the writes it does not see. System
+ * mode relies on it (fence.i keeps translations there). */
+void phys_dma_written(PhysMap *m, uint64_t pa, uint64_t len)
 {
     uint64_t end = pa + len;
-    for (uint64_t p = pa & ~0xfffull; p < end; p += 0x1000) {
+    if (end < pa) end = UINT64_MAX;
+    for (uint64_t p = pa & ~0xfffull; p < end && p >= (pa & ~0xfffull); p += 0x1000) {
         uint8_t *mark = phys_code_byte(m, p);
         if (mark && __atomic_load_n(mark, __ATOMIC_RELAXED)) phys_code_written(mark, p);
     }
@@ -175,7 +178,7 @@ static int copy(PhysMap *m, uint64_t pa, void *buf, size_t len, bool write)
         else memcpy((uint8_t *)buf + done, r->host + off, n);
         done += n;
     }
-    if (write) dma_written(m, pa, len);
+    if (write) phys_dma_written(m, pa, len);
     return 0;
 }
 

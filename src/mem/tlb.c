@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mem/mem_int.h"
+#include "vm/gdbstub.h"
 #include "vm/log.h"
 #include "vm/tlb.h"
 
@@ -68,6 +69,7 @@ void tlb_flush(CpuState *cpu)
     for (unsigned i = 0; i < TLB_NB_IDX; i++)
         if (t->used & (1u << i)) flush_idx(t, i);
     t->used = 0;
+    t->flush_gen++;
     t->stats.flushes++;
 }
 
@@ -90,7 +92,7 @@ void tlb_flush_page(CpuState *cpu, uint64_t va)
         }
         TlbEntry *e = &t->e[i][(va >> TLB_PAGE_SHIFT) & (TLB_SIZE - 1)];
         for (int a = 0; a < 3; a++)
-            if ((e->tag[a] & ~(uint64_t)TLB_F_SLOW) == page) {
+            if ((e->tag[a] & TLB_F_HIT_MASK) == page) {
                 entry_invalidate(e);
                 break;
             }
@@ -176,6 +178,14 @@ static TlbEntry *fill(CpuState *cpu, Tlb *t, uint64_t va, MemAccess acc, unsigne
     e->tag[MEM_READ] = (f.prot & TLB_PROT_READ) ? tag : ~0ull;
     e->tag[MEM_WRITE] = (f.prot & TLB_PROT_WRITE) ? (reg->readonly ? page | TLB_F_SLOW : tag) : ~0ull;
     e->tag[MEM_EXEC] = (f.prot & TLB_PROT_EXEC) ? tag : ~0ull;
+    /* gdb watchpoints on this page: its reads and/or writes take the slow
+     * path, which checks them (gdb_watch_check). The glue flushes every TLB
+     * when watchpoints change. */
+    if (__atomic_load_n(&gdb_nwp, __ATOMIC_ACQUIRE)) {
+        unsigned k = gdb_wp_kinds(page, TLB_PAGE_SIZE);
+        if ((k & 1) && e->tag[MEM_READ] != ~0ull) e->tag[MEM_READ] |= TLB_F_WATCH;
+        if ((k & 2) && e->tag[MEM_WRITE] != ~0ull) e->tag[MEM_WRITE] |= TLB_F_WATCH;
+    }
     e->addend = whole ? (uintptr_t)(reg->host + (pa_page - reg->base)) - (uintptr_t)page : 0;
     e->pa = pa_page;
     e->code = whole && !reg->readonly ? phys_code_byte(t->phys, pa_page) : NULL;
@@ -194,7 +204,7 @@ static TlbEntry *lookup_nr(CpuState *cpu, uint64_t va, MemAccess acc, unsigned i
     Tlb *t = tlb_of(cpu);
     idx &= TLB_NB_IDX - 1;
     TlbEntry *e = &t->e[idx][(va >> TLB_PAGE_SHIFT) & (TLB_SIZE - 1)];
-    if ((e->tag[acc] & ~(uint64_t)TLB_F_SLOW) == (va & TLB_PAGE_MASK)) {
+    if ((e->tag[acc] & TLB_F_HIT_MASK) == (va & TLB_PAGE_MASK)) {
         t->stats.hits++;
         return e;
     }
@@ -229,7 +239,7 @@ int tlb_translate(CpuState *cpu, uint64_t va, MemAccess acc, unsigned idx, uint6
     return 0;
 }
 
-int tlb_code_phys(CpuState *cpu, uint64_t va, uint64_t *pa)
+int tlb_code_phys_slow(CpuState *cpu, uint64_t va, uint64_t *pa)
 {
     return tlb_translate(cpu, va, MEM_EXEC, tlb_of(cpu)->fetch_idx, pa) ? -EFAULT : 0;
 }

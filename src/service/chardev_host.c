@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Host side of the serial console (include/vm/chardev.h): stdio in raw mode
- * with QEMU's Ctrl-A escapes, file:F (output only), unix:PATH sockets. */
+ * with QEMU's Ctrl-A escapes (Ctrl-A c hands the terminal to the monitor),
+ * file:F (output only), unix:PATH sockets. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -54,6 +55,8 @@ void sys_term_raw(void)
 typedef enum { SYS_CHAR_STDIO, SYS_CHAR_FILE, SYS_CHAR_UNIX } SysCharKind;
 
 enum { SYS_CHAR_PEND = 4096 };
+/* Guest output kept while the monitor has the terminal (the latest bytes win). */
+enum { SYS_CHAR_HELD = 64 * 1024 };
 
 struct SysChar {
     CharDev dev;
@@ -70,13 +73,20 @@ struct SysChar {
     size_t npend;
     struct { SysCharWatchFn fn; void *opaque; } watch[SYS_CHAR_MAX_WATCH];
     int nwatch;
+    /* stdio shared with the monitor (sys_char_mux_monitor). mon_active is
+     * written on the main thread under out_lock, read by writers under it. */
+    SysCharMonFn mon_input;
+    SysCharFocusFn mon_focus;
+    void *mon_opaque;
+    bool mon_active;       /* the keyboard and the screen belong to the monitor */
+    uint8_t *held;         /* guest output while mon_active, SYS_CHAR_HELD bytes */
+    size_t nheld;
+    uint64_t held_dropped; /* bytes that did not fit (the oldest are dropped) */
 };
 
-static void sys_char_write(CharDev *cd, const uint8_t *buf, size_t n)
+/* Writes to the host side; the caller holds out_lock. */
+static void sys_char_out_locked(SysChar *c, const uint8_t *buf, size_t n)
 {
-    SysChar *c = cd->be_opaque;
-    pthread_mutex_lock(&c->out_lock);
-    for (int i = 0; i < c->nwatch; i++) c->watch[i].fn(c->watch[i].opaque, buf, n);
     int fd = c->out_fd;
     while (fd >= 0 && n) {
         ssize_t w = write(fd, buf, n);
@@ -86,7 +96,92 @@ static void sys_char_write(CharDev *cd, const uint8_t *buf, size_t n)
         buf += w;
         n -= (size_t)w;
     }
+}
+
+/* Keeps guest output while the monitor owns the terminal, so the monitor's
+ * prompt and answers are not interleaved with it; the newest bytes are kept. */
+static void sys_char_hold_locked(SysChar *c, const uint8_t *buf, size_t n)
+{
+    if (!c->held) return; /* allocated with the mux: cannot be missing here */
+    if (n >= SYS_CHAR_HELD) {
+        c->held_dropped += c->nheld + (n - SYS_CHAR_HELD);
+        memcpy(c->held, buf + (n - SYS_CHAR_HELD), SYS_CHAR_HELD);
+        c->nheld = SYS_CHAR_HELD;
+        return;
+    }
+    if (c->nheld + n > SYS_CHAR_HELD) {
+        size_t drop = c->nheld + n - SYS_CHAR_HELD;
+        memmove(c->held, c->held + drop, c->nheld - drop);
+        c->nheld -= drop;
+        c->held_dropped += drop;
+    }
+    memcpy(c->held + c->nheld, buf, n);
+    c->nheld += n;
+}
+
+static void sys_char_write(CharDev *cd, const uint8_t *buf, size_t n)
+{
+    SysChar *c = cd->be_opaque;
+    pthread_mutex_lock(&c->out_lock);
+    for (int i = 0; i < c->nwatch; i++) c->watch[i].fn(c->watch[i].opaque, buf, n);
+    if (c->mon_active)
+        sys_char_hold_locked(c, buf, n);
+    else
+        sys_char_out_locked(c, buf, n);
     pthread_mutex_unlock(&c->out_lock);
+}
+
+/* Text from vm itself (escape help, the monitor): straight to the host,
+ * past the output watchers and the held guest output. */
+void sys_char_host_write(SysChar *c, const void *buf, size_t n)
+{
+    pthread_mutex_lock(&c->out_lock);
+    sys_char_out_locked(c, buf, n);
+    pthread_mutex_unlock(&c->out_lock);
+}
+
+int sys_char_mux_monitor(SysChar *c, SysCharMonFn input, SysCharFocusFn focus, void *opaque,
+                         bool active)
+{
+    if (c->kind != SYS_CHAR_STDIO) return -1;
+    uint8_t *held = malloc(SYS_CHAR_HELD);
+    if (!held) return -1;
+    pthread_mutex_lock(&c->out_lock);
+    c->held = held;
+    c->mon_input = input;
+    c->mon_focus = focus;
+    c->mon_opaque = opaque;
+    c->mon_active = active;
+    pthread_mutex_unlock(&c->out_lock);
+    return 0;
+}
+
+/* Ctrl-A c: hands the terminal to the monitor, or back to the console with
+ * the guest output that was held meanwhile. */
+static void sys_char_toggle_monitor(SysChar *c)
+{
+    static const char none[] = "\r\n[vm: no monitor on this terminal (-monitor none)]\r\n";
+    if (!c->mon_input) {
+        sys_char_host_write(c, none, sizeof(none) - 1);
+        return;
+    }
+    pthread_mutex_lock(&c->out_lock);
+    bool to_monitor = !c->mon_active;
+    c->mon_active = to_monitor;
+    if (!to_monitor) {
+        char note[128];
+        int k = 0;
+        if (c->held_dropped)
+            k = snprintf(note, sizeof(note), "\r\n[vm: %llu bytes of console output were dropped "
+                         "while in the monitor]\r\n", (unsigned long long)c->held_dropped);
+        sys_char_out_locked(c, (const uint8_t *)"\r\n", 2);
+        if (k > 0) sys_char_out_locked(c, (const uint8_t *)note, (size_t)k);
+        sys_char_out_locked(c, c->held, c->nheld);
+        c->nheld = 0;
+        c->held_dropped = 0;
+    }
+    pthread_mutex_unlock(&c->out_lock);
+    if (c->mon_focus) c->mon_focus(c->mon_opaque, to_monitor);
 }
 
 static void sys_char_read_ready(CharDev *cd)
@@ -198,8 +293,9 @@ void sys_char_unwatch(SysChar *c, SysCharWatchFn fn, void *opaque)
 int sys_char_pollfd(SysChar *c, struct pollfd *p)
 {
     int fd = c->in_fd >= 0 ? c->in_fd : c->listen_fd;
-    /* While the device is full, stop reading: the host buffers for us. */
-    if (fd < 0 || (c->npend && fd == c->in_fd)) return 0;
+    /* While the device is full, stop reading: the host buffers for us. The
+     * monitor still reads its keys (the guest may be stopped, never draining). */
+    if (fd < 0 || (c->npend && fd == c->in_fd && !c->mon_active)) return 0;
     p->fd = fd;
     p->events = POLLIN;
     p->revents = 0;
@@ -233,11 +329,23 @@ static void sys_char_queue(SysChar *c, const uint8_t *buf, size_t n)
 static const char sys_escape_help[] =
     "\r\nC-a h    print this help\r\n"
     "C-a x    exit vm\r\n"
+    "C-a c    switch between the console and the monitor (guest output is held\r\n"
+    "         while the monitor has the terminal, and shown when you come back)\r\n"
     "C-a a    send C-a to the guest\r\n"
     "C-a t    (ignored: no timestamps)\r\n";
 
-/* Ctrl-A x/h/a as in QEMU's -nographic console; other keys after Ctrl-A are
- * passed through with it. */
+/* Delivers the k bytes collected in out to whoever has the keyboard. */
+static void sys_char_stdio_flush(SysChar *c, const uint8_t *out, size_t k)
+{
+    if (!k) return;
+    if (c->mon_active)
+        c->mon_input(c->mon_opaque, out, k);
+    else
+        sys_char_queue(c, out, k);
+}
+
+/* Ctrl-A x/h/a/c as in QEMU's -nographic console; other keys after Ctrl-A are
+ * passed through with it. While the monitor has the terminal, keys go to it. */
 static void sys_char_stdio_input(SysChar *c, const uint8_t *buf, size_t n)
 {
     uint8_t out[512];
@@ -247,16 +355,22 @@ static void sys_char_stdio_input(SysChar *c, const uint8_t *buf, size_t n)
         if (c->escape) {
             c->escape = false;
             if (ch == 'x' || ch == 'X') {
-                if (k) sys_char_queue(c, out, k);
+                sys_char_stdio_flush(c, out, k);
                 k = 0;
                 if (c->quit) c->quit(c->quit_opaque);
                 continue;
             }
             if (ch == 'h' || ch == 'H' || ch == '?') {
-                sys_char_write(&c->dev, (const uint8_t *)sys_escape_help, sizeof(sys_escape_help) - 1);
+                sys_char_host_write(c, sys_escape_help, sizeof(sys_escape_help) - 1);
                 continue;
             }
-            if (ch == 't' || ch == 'T' || ch == 'c' || ch == 'C') continue;
+            if (ch == 'c' || ch == 'C') {
+                sys_char_stdio_flush(c, out, k);
+                k = 0;
+                sys_char_toggle_monitor(c);
+                continue;
+            }
+            if (ch == 't' || ch == 'T') continue;
             out[k++] = 1; /* C-a a / C-a C-a: one C-a; other keys: both */
             if (ch != 'a' && ch != 1) out[k++] = ch;
         } else if (ch == 1) {
@@ -266,11 +380,11 @@ static void sys_char_stdio_input(SysChar *c, const uint8_t *buf, size_t n)
             out[k++] = ch;
         }
         if (k >= sizeof(out) - 2) {
-            sys_char_queue(c, out, k);
+            sys_char_stdio_flush(c, out, k);
             k = 0;
         }
     }
-    if (k) sys_char_queue(c, out, k);
+    sys_char_stdio_flush(c, out, k);
 }
 
 void sys_char_service(SysChar *c, const struct pollfd *p)
@@ -315,6 +429,7 @@ void sys_char_close(SysChar *c)
         if (c->in_fd >= 0) close(c->in_fd);
         if (c->listen_fd >= 0) close(c->listen_fd);
     }
+    free(c->held);
     free(c);
 }
 

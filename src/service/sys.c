@@ -12,7 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "service/sys_int.h"
+#include "vm/engine.h"
+#include "vm/gdbstub.h"
 #include "vm/log.h"
 #include "vm/machine.h"
 #include "vm/system.h"
@@ -108,6 +111,17 @@ void sys_resume(void)
     pthread_mutex_unlock(&sys.lock);
 }
 
+/* gdb stub: a vCPU thread that hit a breakpoint stops the machine without
+ * waiting (it parks at its next loop turn); the stub balances with sys_resume. */
+void sys_pause_nowait(void)
+{
+    pthread_mutex_lock(&sys.lock);
+    sys.pause_req++;
+    pthread_mutex_unlock(&sys.lock);
+    if (sys.m)
+        for (int i = 0; i < sys.m->ncpus; i++) cpu_kick(sys.m->cpus[i]);
+}
+
 bool sys_paused(void)
 {
     pthread_mutex_lock(&sys.lock);
@@ -199,16 +213,24 @@ static void *sys_vcpu_main(void *arg)
         case EXCP_HALT:
             cpu_halt_wait(cpu, a->has_work);
             break;
+        case EXCP_DEBUG: /* gdb: stop every vCPU and tell the stub */
+            if (gdb_cpu_debug_exit(cpu)) {
+                gdb_sys_vcpu_stopped(cpu);
+                continue; /* parks; no interrupt may move pc first */
+            }
+            break;
         default:
             /* Every guest trap (ecall, page fault, illegal instruction, ...)
              * enters the guest's handler; nothing here ends vm. */
             a->do_exception(cpu, excp);
+            gdb_cpu_trapped(cpu); /* a step over a trap stops in its handler */
             break;
         }
         /* Cleared before looking, so a kick from now on stops the next exec. */
         __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_RELEASE);
         if (__atomic_load_n(&sys.request, __ATOMIC_ACQUIRE) != SYS_RUN) break;
-        a->exec_interrupt(cpu);
+        /* gdb steps with interrupts masked (QEMU's default too). */
+        if (!(cpu->debug.flags & CPU_DEBUG_STEP)) a->exec_interrupt(cpu);
     }
     pthread_mutex_lock(&sys.lock);
     sys.running--;
@@ -253,8 +275,10 @@ static void sys_power(void *opaque, MachinePower what, int status)
     (void)opaque;
     if (what == MACHINE_RESET)
         sys_request(SYS_RESET, 0, NULL);
-    else
+    else {
+        snap_poweroff(); /* -snapshot-save on=poweroff saves once the vCPUs stop */
         sys_request(SYS_STOP, status, NULL);
+    }
 }
 
 static void sys_quit(void *opaque)
@@ -360,20 +384,11 @@ int sys_main(const VmOptions *o, const Engine *e)
     }
     sys_wake_wr = sys.wake[1];
 
-    /* Parsed, but later work: say so rather than silently ignoring them. */
-    const char *todo = o->gdb && strcmp(o->gdb, "none") ? "-gdb" : o->wait_gdb ? "-S"
-                     : o->monitor && strcmp(o->monitor, "none") ? "-monitor"
-                     : o->snapshot_save ? "-snapshot-save" : o->snapshot_load ? "-snapshot-load"
-                     : o->chat ? "-chat" : NULL;
-    if (todo) {
-        vm_error("%s is not implemented yet in system mode", todo);
-        return 1;
-    }
 
     /* The first UART's backend: -serial, else stdio (vm has no display, so
      * -nographic or not, the console is the terminal). */
     const char *spec = o->serial ? o->serial : "stdio";
-    if (!strcmp(spec, "mon:stdio")) spec = "stdio"; /* no monitor to multiplex yet */
+    if (!strcmp(spec, "mon:stdio")) spec = "stdio"; /* the monitor joins in mon_setup */
     bool stdio = !strcmp(spec, "stdio");
     if (strcmp(spec, "none") && strcmp(spec, "null")) {
         sys.serial = sys_char_open(spec, sys.wake[1], sys_quit, NULL, err, sizeof(err));
@@ -382,6 +397,7 @@ int sys_main(const VmOptions *o, const Engine *e)
             return 1;
         }
     }
+    if (chat_setup(o, sys.serial)) return 1; /* -chat: checked before the guest starts */
 
     MachineHost host = {
         .serial = sys.serial ? sys_char_dev(sys.serial) : NULL,
@@ -398,6 +414,9 @@ int sys_main(const VmOptions *o, const Engine *e)
         vm_error("out of memory");
         return 1;
     }
+    if (mon_setup(o, sys.serial)) return 1; /* -monitor, Ctrl-A c */
+    if (snap_setup(m, o)) return 1; /* -snapshot-load, -snapshot-save triggers */
+    if (gdb_sys_setup(o)) return 1; /* -gdb, -s, -S */
 
     sys_signals();
     if (stdio) sys_term_raw();
@@ -427,14 +446,20 @@ int sys_main(const VmOptions *o, const Engine *e)
         sys.pause_req = 0;
     }
     if (tmo) timer_del(tmo);
+    gdb_sys_finish(sys.exit_status); /* tells gdb the machine stopped (W packet) */
+    if (snap_finish(m)) sys.exit_status = 1; /* -snapshot-save on=poweroff */
     /* Every vCPU thread has stopped: report per-vCPU statistics asked for
      * with -d (the machine itself is deliberately not freed, see below). */
     if (logd_enabled(LOGD_TLB_STATS))
         for (int i = 0; i < m->ncpus; i++)
             if (m->cpus[i] && m->cpus[i]->tlb) tlb_print_stats(m->cpus[i], log_file ? log_file : stderr);
+#ifdef CONFIG_JIT
+    if (logd_enabled(LOGD_JIT_STATS) && !strcmp(e->name, "jit")) jit_print_stats(log_file ? log_file : stderr);
+#endif
 
     sys_term_restore();
     fflush(stdout);
+    sys.exit_status = chat_finish(sys.exit_status); /* -chat still waiting: says so */
     if (sys.exit_msg) {
         if (sys.exit_status == SYS_EXIT_TIMEOUT && !strcmp(sys.exit_msg, "timeout"))
             vm_error("timeout: the guest was stopped after %g s (-timeout)", o->timeout);

@@ -41,6 +41,18 @@ void sys_char_unwatch(SysChar *c, SysCharWatchFn fn, void *opaque);
 /* Main thread: types buf on the console as if it came from the host side
  * (kept and retried while the device is full, like host input). */
 void sys_char_inject(SysChar *c, const uint8_t *buf, size_t n);
+/* Writes vm's own text (monitor answers, escape help) to the host side of
+ * the console, bypassing the output watchers and held guest output. */
+void sys_char_host_write(SysChar *c, const void *buf, size_t n);
+/* stdio only: shares the terminal with the monitor. Ctrl-A c moves the
+ * keyboard between the console and input(); focus() is told each switch.
+ * While the monitor has it, guest output is held (latest 64 KiB) and shown
+ * when the console gets the terminal back. active: start in the monitor.
+ * Both callbacks run on the main thread. 0, or -1 (not stdio, no memory). */
+typedef void (*SysCharMonFn)(void *opaque, const uint8_t *buf, size_t n);
+typedef void (*SysCharFocusFn)(void *opaque, bool monitor);
+int sys_char_mux_monitor(SysChar *c, SysCharMonFn input, SysCharFocusFn focus, void *opaque,
+                         bool active);
 
 /* The host terminal: raw mode for -nographic / -serial stdio, restored at exit,
  * on fatal signals and on every error path (idempotent, async-signal-safe). */
@@ -78,5 +90,53 @@ typedef void (*SysFdFn)(void *opaque, short revents);
 int sys_fd_add(int fd, short events, SysFdFn fn, void *opaque);
 void sys_fd_events(int fd, short events);
 void sys_fd_del(int fd);
+
+/* -- Monitor (monitor.c) and -chat (chat.c), set up by sys_main. -- */
+
+/* Opens -monitor (stdio, unix:PATH[,server][,nowait]) and, unless -monitor
+ * none, the Ctrl-A c monitor on a stdio console. Call once the machine
+ * exists, before the vCPUs start. 0, or -1 after one "vm: ..." line. */
+int mon_setup(const struct VmOptions *o, SysChar *serial);
+/* Reads and checks the -chat script (errors name its line) and attaches it
+ * to the console. Before the machine starts. 0, or -1 after one error line. */
+int chat_setup(const struct VmOptions *o, SysChar *serial);
+/* After the vCPUs stopped: the exit status, SYS_EXIT_CHAT (with a line
+ * saying so) if the script was still waiting for an expect. */
+int chat_finish(int status);
+
+/* -- Snapshots (snapshot.c): the file format is docs/snapshot-format.md. -- */
+
+/* Both are called on the main thread with every vCPU paused (sys_pause).
+ * 0 on success; -1 with a one-line message in err that names the file (no
+ * "vm: " prefix). snap_file_load checks the whole file against the running
+ * machine (configuration, disk images, checksums) before it changes anything:
+ * on error the machine is left as it was. */
+int snap_file_save(struct Machine *m, const char *path, char *err, size_t errlen);
+int snap_file_load(struct Machine *m, const char *path, char *err, size_t errlen);
+/* sys_main's hooks. snap_setup: after machine_create, before the vCPU
+ * threads start: restores -snapshot-load and arms the -snapshot-save trigger;
+ * 0, or -1 after one "vm: ..." line. snap_poweroff: the guest asked for
+ * power-off (any thread). snap_finish: every vCPU thread has stopped; saves
+ * for on=poweroff; 0, or -1 after one "vm: ..." line. */
+int snap_setup(struct Machine *m, const struct VmOptions *o);
+void snap_poweroff(void);
+int snap_finish(struct Machine *m);
+
+/* -- gdb stub (gdb_sys.c) -- */
+
+struct CpuState;
+/* A vCPU thread stops the machine without waiting for the others (it parks
+ * at its next loop turn); the main thread balances it with sys_resume. */
+void sys_pause_nowait(void);
+/* -gdb / -s / -S: listens, and with -S holds the vCPUs before their first
+ * instruction until gdb lets them go. After machine creation, before the
+ * vCPUs start. 0, or -1 after one "vm: ..." line. */
+int gdb_sys_setup(const struct VmOptions *o);
+/* vCPU thread, after gdb_cpu_debug_exit said so: stops every vCPU and
+ * reports to gdb (cpu->debug says why). The caller then parks. */
+void gdb_sys_vcpu_stopped(struct CpuState *cpu);
+/* Every vCPU thread has ended: tells a waiting gdb the run is over (W
+ * packet with the exit status) and closes the connection. */
+void gdb_sys_finish(int status);
 
 #endif

@@ -172,12 +172,25 @@ static const uint8_t a64_sigtramp[] = {
 };
 
 /* HWCAP bits (arch/arm64/include/uapi/asm/hwcap.h) for what the frontend
- * implements: FP, ASIMD, ATOMICS (LSE), LRCPC (LDAPR). No CPUID (MRS of ID
- * registers), no AES/PMULL/SHA/CRC32, no FPHP/ASIMDHP. */
+ * implements: FP, ASIMD, AES, PMULL (64-bit), SHA1, SHA2 (SHA-256), CRC32,
+ * ATOMICS (LSE), LRCPC (LDAPR). No CPUID (MRS of ID registers), no FPHP/
+ * ASIMDHP (half-precision arithmetic; the base FCVT half conversions are
+ * implemented), no SHA512/SHA3/SM3/SM4, no PACA/PACG (PAC hints are NOPs,
+ * the other PAC instructions UNDEFINED), no SSBS/DIT/FLAGM. SB: the
+ * speculation barrier is decoded (a no-op for an emulator that does not
+ * speculate). HWCAP2 (AT_HWCAP2): HBC only (BC.cond); no BTI (guarded pages
+ * are not enforced), no FRINT, FLAGM2, RNG, MTE, SVE2/SME or the rest. */
 #define A64_HWCAP_FP (1ull << 0)
 #define A64_HWCAP_ASIMD (1ull << 1)
+#define A64_HWCAP_AES (1ull << 3)
+#define A64_HWCAP_PMULL (1ull << 4)
+#define A64_HWCAP_SHA1 (1ull << 5)
+#define A64_HWCAP_SHA2 (1ull << 6)
+#define A64_HWCAP_CRC32 (1ull << 7)
 #define A64_HWCAP_ATOMICS (1ull << 8)
 #define A64_HWCAP_LRCPC (1ull << 15)
+#define A64_HWCAP_SB (1ull << 29)
+#define A64_HWCAP2_HBC (1ull << 44)
 
 const LxArch lx_arch_aarch64 = {
     .name = "aarch64",
@@ -189,7 +202,9 @@ const LxArch lx_arch_aarch64 = {
     /* arm64 uses clone(flags, newsp, ptid, tls, ctid). */
     .clone_tls_arg = 3,
     .clone_ctid_arg = 4,
-    .hwcap = A64_HWCAP_FP | A64_HWCAP_ASIMD | A64_HWCAP_ATOMICS | A64_HWCAP_LRCPC,
+    .hwcap = A64_HWCAP_FP | A64_HWCAP_ASIMD | A64_HWCAP_AES | A64_HWCAP_PMULL | A64_HWCAP_SHA1 |
+             A64_HWCAP_SHA2 | A64_HWCAP_CRC32 | A64_HWCAP_ATOMICS | A64_HWCAP_LRCPC | A64_HWCAP_SB,
+    .hwcap2 = A64_HWCAP2_HBC,
     .platform = "aarch64",
     .minsigstksz = 5120,
     .has_sa_restorer = true, /* arch/arm64/include/asm/signal.h: __ARCH_HAS_SA_RESTORER */

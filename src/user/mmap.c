@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "user/user_int.h"
+#include "vm/log.h"
 
 void (*lx_code_changed)(uint64_t start, uint64_t len);
 
@@ -63,6 +64,12 @@ unsigned lx_page_flags(const LxSpace *s, uint64_t va)
     return leaf ? leaf[pg(va) & (LEAF_PAGES - 1)] : 0;
 }
 
+/* A page vm write-protects on the host because code was translated from it. */
+static inline bool code_wp(unsigned f)
+{
+    return (f & (LX_PG_VALID | LX_PG_CODE | LX_PG_WRITE)) == (LX_PG_VALID | LX_PG_CODE | LX_PG_WRITE);
+}
+
 void lx_set_flags(LxSpace *s, uint64_t start, uint64_t len, unsigned flags)
 {
     for (uint64_t va = start & LX_PAGE_MASK; va < start + len && va < s->limit; va += LX_PAGE_SIZE) {
@@ -72,7 +79,9 @@ void lx_set_flags(LxSpace *s, uint64_t start, uint64_t len, unsigned flags)
             *leaf = calloc(LEAF_PAGES, 1);
             if (!*leaf) abort(); /* 512 bytes: out of host memory is fatal */
         }
-        (*leaf)[pg(va) & (LEAF_PAGES - 1)] = (uint8_t)flags;
+        uint8_t *f = &(*leaf)[pg(va) & (LEAF_PAGES - 1)];
+        s->ncode_wp += (uint64_t)code_wp(flags) - (uint64_t)code_wp(*f);
+        *f = (uint8_t)flags;
     }
 }
 
@@ -133,16 +142,83 @@ static int host_prot(int prot)
     return h;
 }
 
-static bool range_has_exec(const LxSpace *s, uint64_t start, uint64_t len)
+static bool range_has_code(const LxSpace *s, uint64_t start, uint64_t len)
 {
     for (uint64_t va = start; va < start + len; va += LX_PAGE_SIZE)
-        if (lx_page_flags(s, va) & LX_PG_EXEC) return true;
+        if (lx_page_flags(s, va) & (LX_PG_EXEC | LX_PG_CODE)) return true;
     return false;
 }
 
-static void code_changed(const LxSpace *s, uint64_t start, uint64_t len)
+/* -- Translated code and guest writes ---------------------------------------------
+ * Pages code was translated from carry LX_PG_CODE; those the guest may write
+ * are read-only on the host (code_wp), so a store to them faults once: the
+ * page's translations go, the host write permission comes back, the store is
+ * retried (lx_code_write_fault, from the host SIGSEGV handler). Without this
+ * a program that rewrites code without fence.i / IC IVAU / a cache-flush call
+ * would run the old translation indefinitely. */
+
+/* Ends tracking of one page: translations dropped, host protection = guest's. */
+static void code_untrack_page(LxSpace *s, uint64_t page, unsigned f)
 {
-    if (lx_code_changed && range_has_exec(s, start, len)) lx_code_changed(start, len);
+    if (lx_code_changed) lx_code_changed(page, LX_PAGE_SIZE);
+    if (code_wp(f)) mprotect(s->base + page, LX_PAGE_SIZE, host_prot((int)(f & 7)));
+    lx_set_flags(s, page, LX_PAGE_SIZE, f & ~(unsigned)LX_PG_CODE);
+}
+
+void lx_code_fetched(LxSpace *s, uint64_t va, uint64_t len)
+{
+    if (!len || va >= s->limit) return;
+    uint64_t end = va + len > s->limit || va + len < va ? s->limit : va + len;
+    for (uint64_t p = va & LX_PAGE_MASK; p < end; p += LX_PAGE_SIZE) {
+        unsigned f = lx_page_flags(s, p);
+        if (!(f & LX_PG_VALID) || (f & LX_PG_CODE)) continue;
+        if ((f & LX_PG_WRITE) &&
+            mprotect(s->base + p, LX_PAGE_SIZE, host_prot((int)(f & 7)) & ~PROT_WRITE)) {
+            /* Out of host mappings (vm.max_map_count): stores to this page will
+             * not be seen; fence.i / IC IVAU / munmap / mprotect still are. */
+            vm_log(LOG_USER, LOG_WARN, "user: cannot write-protect code page 0x%llx",
+                   (unsigned long long)p);
+            continue;
+        }
+        lx_set_flags(s, p, LX_PAGE_SIZE, f | LX_PG_CODE);
+    }
+}
+
+bool lx_code_write_fault(LxSpace *s, uint64_t va)
+{
+    if (va >= s->limit) return false;
+    unsigned f = lx_page_flags(s, va);
+    if (!code_wp(f)) return false; /* the guest's own protection: a real fault */
+    code_untrack_page(s, va & LX_PAGE_MASK, f);
+    return true;
+}
+
+void lx_code_unprotect(LxSpace *s, uint64_t va, uint64_t len)
+{
+    if (!len || va >= s->limit) return;
+    uint64_t end = va + len > s->limit || va + len < va ? s->limit : va + len;
+    for (uint64_t p = va & LX_PAGE_MASK; p < end && s->ncode_wp; p += LX_PAGE_SIZE) {
+        if (!s->dir[p >> LEAF_SHIFT]) { /* skip a whole empty leaf */
+            p = (((p >> LEAF_SHIFT) + 1) << LEAF_SHIFT) - LX_PAGE_SIZE;
+            continue;
+        }
+        unsigned f = lx_page_flags(s, p);
+        if (code_wp(f)) code_untrack_page(s, p, f);
+    }
+}
+
+/* The range's pages change mapping or lose PROT_EXEC: their translations go
+ * and code tracking ends (host protection back to the guest's). */
+static void code_changed(LxSpace *s, uint64_t start, uint64_t len)
+{
+    if (!range_has_code(s, start, len)) return;
+    if (lx_code_changed) lx_code_changed(start, len);
+    for (uint64_t va = start; va < start + len; va += LX_PAGE_SIZE) {
+        unsigned f = lx_page_flags(s, va);
+        if (!(f & LX_PG_CODE)) continue;
+        if (code_wp(f)) mprotect(s->base + va, LX_PAGE_SIZE, host_prot((int)(f & 7)));
+        lx_set_flags(s, va, LX_PAGE_SIZE, f & ~(unsigned)LX_PG_CODE);
+    }
 }
 
 /* Puts [start, start+len) back into the PROT_NONE reservation. */
@@ -213,6 +289,11 @@ int lx_mprotect(LxSpace *s, uint64_t addr, uint64_t len, int prot)
     for (uint64_t va = addr; va < addr + alen; va += LX_PAGE_SIZE) {
         unsigned f = lx_page_flags(s, va);
         lx_set_flags(s, va, LX_PAGE_SIZE, (f & ~7u) | (prot & 7));
+        /* Still executable with translations, now writable: keep the host
+         * page read-only so stores still find them (e.g. a program patching
+         * its own text after mprotect(RWX)). */
+        if ((f & LX_PG_CODE) && (prot & PROT_WRITE))
+            mprotect(s->base + va, LX_PAGE_SIZE, host_prot(prot) & ~PROT_WRITE);
     }
     return 0;
 }
@@ -224,7 +305,8 @@ static void move_flags(LxSpace *s, uint64_t from, uint64_t oldlen, uint64_t to, 
     uint8_t *tmp = malloc(newlen / LX_PAGE_SIZE);
     if (!tmp) abort();
     for (uint64_t i = 0; i < newlen / LX_PAGE_SIZE; i++)
-        tmp[i] = i < oldlen / LX_PAGE_SIZE ? lx_page_flags(s, from + i * LX_PAGE_SIZE) : last;
+        tmp[i] = i < oldlen / LX_PAGE_SIZE ? lx_page_flags(s, from + i * LX_PAGE_SIZE)
+                                           : last & ~(unsigned)LX_PG_CODE; /* new pages: no code yet */
     lx_set_flags(s, from, oldlen, 0);
     for (uint64_t i = 0; i < newlen / LX_PAGE_SIZE; i++)
         lx_set_flags(s, to + i * LX_PAGE_SIZE, LX_PAGE_SIZE, tmp[i]);

@@ -57,6 +57,7 @@ static int64_t sys_clone(LxProc *p, CpuState *cpu, const uint64_t a[6])
     if (pid == 0) {
         /* Child: pending signals are not inherited. */
         lx_pending = 0;
+        gdb_user_forked(); /* gdb debugs the parent only */
         if (vfd[0] >= 0) close(vfd[0]);
         if (newsp) p->la->set_sp(cpu, newsp);
         if (flags & CLONE_SETTLS) p->la->set_tls(cpu, tls);

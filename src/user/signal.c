@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "user/lx_nr.h"
@@ -45,6 +46,11 @@ static void host_fault(int sig, siginfo_t *si, void *uc)
         return;
     }
     uintptr_t addr = (uintptr_t)si->si_addr, base = p ? (uintptr_t)p->space.base : 0;
+    /* A store (from guest code or from vm itself) to a page vm write-protected
+     * because code was translated from it: drop that code, retry the store. */
+    if (sig == SIGSEGV && si->si_code == SEGV_ACCERR && p && addr >= base && addr - base < p->space.limit &&
+        lx_code_write_fault(&p->space, addr - base))
+        return;
     if ((sig == SIGSEGV || sig == SIGBUS) && cpu && cpu->in_guest && addr >= base && addr - base < p->space.limit + LX_GUARD_SIZE) {
         /* A guest access hit a page it may not touch. Engines enter with
          * sigsetjmp(env, 0), so unblock the signal ourselves before leaving. */
@@ -53,6 +59,11 @@ static void host_fault(int sig, siginfo_t *si, void *uc)
         sigaddset(&s, sig);
         sigprocmask(SIG_UNBLOCK, &s, NULL);
         uint64_t ga = addr - base;
+        /* The JIT stores the pc only on slow paths: it finds it from the host pc. */
+#if defined(__x86_64__)
+        if (p->engine && p->engine->host_fault)
+            p->engine->host_fault(cpu, (uintptr_t)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP]);
+#endif
         cpu->exception = sig == SIGBUS ? EXCP_BUS : EXCP_SEGV;
         cpu->fault_addr = ga;
         if (sig == SIGBUS) /* e.g. a file mapping past EOF: keep the host's BUS_ADRERR */

@@ -67,6 +67,7 @@ int64_t lx_build_stack(LxSpace *s, uint64_t stack_top, const LxStackInfo *si)
     unsigned na = 0;
 #define AUX(t, v) (auxv[na++] = (t), auxv[na++] = (uint64_t)(v))
     AUX(AT_HWCAP, si->hwcap);
+    if (si->hwcap2) AUX(AT_HWCAP2, si->hwcap2);
     AUX(AT_PAGESZ, LX_PAGE_SIZE);
     AUX(AT_CLKTCK, sysconf(_SC_CLK_TCK));
     AUX(AT_PHDR, si->exe->phdr);

@@ -38,6 +38,8 @@ static int lx_fetch(CpuState *cpu, uint64_t va, void *buf, unsigned len)
 {
     LxProc *p = cpu->opaque;
     if (!lx_access_ok(&p->space, va, len, LX_PG_EXEC)) return -EFAULT;
+    /* Fetched for translation: stores to these pages must now drop it. */
+    lx_code_fetched(&p->space, va, len);
     memcpy(buf, p->space.base + va, len);
     return 0;
 }
@@ -120,6 +122,7 @@ static int run(LxProc *p, CpuState *cpu)
         cpu->in_guest = 1;
         int excp = e->exec(cpu);
         cpu->in_guest = 0;
+        if ((gdb_user_on || excp == EXCP_DEBUG) && gdb_user_exec_exit(cpu, excp)) continue;
         switch (excp) {
         case EXCP_SYSCALL:
             handle_syscall(p, cpu);
@@ -270,7 +273,7 @@ int lx_main(const VmOptions *o, const Engine *engine)
     if (o->argv0 && o->argc > 0) argv[0] = (char *)o->argv0;
     LxStackInfo si = {
         .argc = o->argc, .argv = argv, .envc = envc, .envp = envp,
-        .execfn = o->program, .hwcap = la->hwcap, .platform = la->platform,
+        .execfn = o->program, .hwcap = la->hwcap, .hwcap2 = la->hwcap2, .platform = la->platform,
         .exe = &p->exe, .interp_base = interp_base, .random16 = rnd,
     };
     int64_t sp = lx_build_stack(&p->space, p->space.stack_top, &si);
@@ -304,7 +307,9 @@ int lx_main(const VmOptions *o, const Engine *engine)
     lx_proc = p;
     lx_signal_init(p);
 
+    if (o->gdb_port && gdb_user_start(p, cpu, o->gdb_port)) return 1; /* -g PORT */
     int status = run(p, cpu);
+    gdb_user_exit(status);
     fflush(NULL);
     if (engine->cpu_free) engine->cpu_free(cpu);
     p->cpu = NULL;

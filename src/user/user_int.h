@@ -48,6 +48,11 @@ enum {
     LX_PG_EXEC = 4,
     LX_PG_VALID = 8, /* mapped (possibly PROT_NONE) */
     LX_PG_ANON = 16, /* anonymous (not file-backed) */
+    /* Code was translated from this page. While the guest may write it, vm
+     * keeps the host page read-only, so the first store (from guest code or a
+     * syscall) drops the page's translations before it lands (see
+     * lx_code_fetched and lx_code_write_fault). */
+    LX_PG_CODE = 32,
 };
 
 typedef struct LxSpace {
@@ -59,6 +64,7 @@ typedef struct LxSpace {
     uint64_t mmap_top;                    /* top-down search start */
     uint64_t stack_top;                   /* initial stack top (LX_STACK_TOP, or lower in a small space) */
     uint64_t dyn_base;                    /* ET_DYN load base (LX_ET_DYN_BASE, or lower) */
+    uint64_t ncode_wp;                    /* pages write-protected for LX_PG_CODE (CODE and guest WRITE) */
 } LxSpace;
 
 /* Smaller reservation tried when LX_SPACE_SIZE cannot be had (valgrind caps a
@@ -84,8 +90,20 @@ int lx_munmap(LxSpace *s, uint64_t addr, uint64_t len);
 int lx_mprotect(LxSpace *s, uint64_t addr, uint64_t len, int prot);
 int64_t lx_mremap(LxSpace *s, uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, uint64_t new_addr);
 uint64_t lx_brk(LxSpace *s, uint64_t want);
-/* Called when guest code pages change (unmapped/remapped/made non-exec). */
+/* Called when guest code pages change (unmapped/remapped/made non-exec, or
+ * written after translation). */
 extern void (*lx_code_changed)(uint64_t start, uint64_t len);
+/* Self-modifying code without cache maintenance (issue 5): code fetch for
+ * translation marks [va, va+len)'s pages LX_PG_CODE and write-protects the
+ * guest-writable ones on the host. A host write fault on such a page calls
+ * lx_code_write_fault, which drops the page's translations, gives the write
+ * permission back and returns true (the faulting store is then retried);
+ * false means an ordinary fault. lx_code_unprotect does the same for a whole
+ * range before a host syscall writes guest memory (the kernel answers EFAULT
+ * instead of faulting). Guest-visible protection is unchanged throughout. */
+void lx_code_fetched(LxSpace *s, uint64_t va, uint64_t len);
+bool lx_code_write_fault(LxSpace *s, uint64_t va);
+void lx_code_unprotect(LxSpace *s, uint64_t va, uint64_t len);
 
 /* -- ELF loading -------------------------------------------------------------- */
 
@@ -135,6 +153,7 @@ typedef struct LxArch {
     unsigned syscall_insn_len; /* pc advance after the syscall instruction */
     uint8_t clone_tls_arg, clone_ctid_arg; /* clone()'s argument order */
     uint64_t hwcap;
+    uint64_t hwcap2;      /* AT_HWCAP2 (passed when nonzero) */
     const char *platform; /* AT_PLATFORM, or NULL */
     uint64_t minsigstksz;
     /* The kernel struct sigaction has sa_restorer (arm64: {handler, flags,
@@ -199,6 +218,8 @@ extern LxProc *lx_proc; /* the one process (for host signal handlers) */
 static inline void *lx_g2h(LxProc *p, uint64_t va, uint64_t len)
 {
     if (va > p->space.limit || len > p->space.limit - va) return NULL;
+    /* The host kernel may write here: no code-tracking write protection. */
+    if (p->space.ncode_wp) lx_code_unprotect(&p->space, va, len);
     return p->space.base + va;
 }
 /* Declares `var`, the host pointer for a guest buffer (NULL for guest NULL);
@@ -228,6 +249,7 @@ typedef struct LxStackInfo {
     char *const *envp;
     const char *execfn;
     uint64_t hwcap;
+    uint64_t hwcap2; /* AT_HWCAP2 when nonzero */
     const char *platform;
     const LxImage *exe;
     uint64_t interp_base; /* AT_BASE */
@@ -311,5 +333,18 @@ void lx_sig_set_host_disposition(LxProc *p, int sig);
 
 /* Exec of a guest program (re-exec vm). Returns -errno on failure. */
 int64_t lx_execve(LxProc *p, const char *path, char **argv, char **envp);
+
+/* -- gdb stub (gdb_user.c): -g PORT -- */
+extern bool gdb_user_on; /* a gdb client is attached */
+/* Listens on 127.0.0.1:port, waits for gdb and talks to it until it lets the
+ * program start. 0, or -1 after one "vm: ..." line. */
+int gdb_user_start(LxProc *p, CpuState *cpu, int port);
+/* After each exec while gdb_user_on (or for EXCP_DEBUG): true when the exit
+ * was a debugger stop, handled here (the run loop goes on at once). */
+bool gdb_user_exec_exit(CpuState *cpu, int excp);
+/* The program ended with status: tells gdb (W packet). */
+void gdb_user_exit(int status);
+/* In the child of a fork: forget gdb (the connection stays the parent's). */
+void gdb_user_forked(void);
 
 #endif

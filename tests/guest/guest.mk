@@ -19,10 +19,18 @@ GUEST_DIR := tests/guest
 # GUEST_PROGS are built for every arch; GUEST_<ARCH>_ONLY for one arch (and
 # natively). tests/integration/guest.sh lists the same names.
 GUEST_PROGS := hello argv_env int_ops muldiv atomics fp strings fileio signals \
-	sigmask forkexec nullderef bitmanip
+	sigmask forkexec nullderef bitmanip gdb_target faultpc
+# JIT tests, run by tests/integration/jit.sh (not guest.sh): self-modifying
+# code, and a workload too big for a small code cache (-O0: more code, and a
+# far shorter compile than the same size at -O2).
+GUEST_PROGS += smc cacheflush
+GUEST_FLAGS_cacheflush_ALL := -O0
 # riscv64: compute.c with and without the C extension.
 GUEST_RV_ONLY := compute-rv64gc compute-rv64g
-GUEST_A64_ONLY := compute
+# AArch64 instruction groups: CRC32/AES/SHA/PMULL, FP estimates and half
+# conversions, flags and UNDEFINED encodings, saturating integer SIMD and FPSR.QC
+# (tests/guest/a64_*.c).
+GUEST_A64_ONLY := compute a64_crypto a64_fpest a64_flags a64_sat
 # Dynamically linked builds, <name>-dyn (run with -L /usr/<triple>).
 GUEST_DYN_PROGS := hello strings fp
 
@@ -32,7 +40,10 @@ guest_src = $(GUEST_DIR)/$(or $(GUEST_SRC_$(1)),$(1)).c
 
 # Extra flags per program: _ALL for every build, _RV / _A64 for one arch.
 GUEST_FLAGS_fp_ALL := -frounding-math
+# The gdb tests' target (not run by guest.sh): line tables for step and break.
+GUEST_FLAGS_gdb_target_ALL := -g -O1
 GUEST_LIBS_fp := -lm
+GUEST_FLAGS_a64_crypto_A64 := -march=armv8-a+crypto+crc
 GUEST_LIBS_RV_atomics := -latomic
 GUEST_FLAGS_compute-rv64gc_RV := -march=rv64gc -mabi=lp64d
 GUEST_FLAGS_compute-rv64g_RV := -march=rv64g -mabi=lp64d

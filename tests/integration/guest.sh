@@ -9,11 +9,11 @@ SUITE=guest
 NAT=$BUILD/guest/native
 # The same lists as tests/guest/guest.mk (GUEST_PROGS, GUEST_<ARCH>_ONLY).
 COMMON="hello argv_env int_ops muldiv atomics fp strings fileio signals sigmask
-forkexec nullderef bitmanip"
+forkexec nullderef bitmanip faultpc"
 progs_for() {
     case $1 in
     riscv64) echo "$COMMON compute-rv64gc compute-rv64g" ;;
-    aarch64) echo "$COMMON compute" ;;
+    aarch64) echo "$COMMON compute a64_crypto a64_fpest a64_flags a64_sat" ;;
     *) echo "$COMMON" ;;
     esac
 }

@@ -115,6 +115,26 @@ static void test_unallocated(void **state)
         0x13800000 | (1u << 22), /* extr w0 with N = 1 */
         0x1ee00000 | 0x4000, /* fp 1-source with ftype 10 */
         0x0e20f800, /* two-reg misc: unallocated opcode 11111 with U = 0, size 0 */
+        0x1ac24c20, /* crc32x with sf = 0 (C6.2 CRC32: sz = 11 needs sf = 1) */
+        0x9ac24020, /* crc32b with sf = 1 */
+        0x1e22c020 | (2u << 22), /* fcvt d0, s1 with ftype 10 */
+        0x4e684800, /* aese with size 01 (crypto AES: size must be 00) */
+        0x5e007000, /* SHA three-register opcode 111 */
+        0x5e283800, /* SHA two-register opcode 00011 */
+        0x0e60e000, /* pmull with size 01 (only 00 and 11 exist) */
+        0x6ee1c800, /* urecpe v0.2d: URECPE has S lanes only */
+        0xd65f0bff, /* retaa: FEAT_PAuth is not implemented */
+        0xdac10020, /* pacia x0, x1 */
+        0xd50342df, /* msr daifset, #2: UNDEFINED at EL0 (SCTLR_EL1.UMA = 0) */
+        0xd50040bf, /* msr spsel, #0 */
+        0xd500401f, /* cfinv: FEAT_FlagM is not implemented */
+        0xd503413f, /* msr ssbs, #1: FEAT_SSBS is not implemented */
+        0x0e20d000, /* sqdmull with size 00 (H and S sources only) */
+        0x0ee0d000, /* sqdmull with size 11 */
+        0x5ee14800, /* sqxtn (scalar) with size 11 */
+        0x5f201400, /* ssra (scalar) with an S-sized immh: scalar SSRA is D only */
+        0x5e20b400, /* sqdmulh (scalar) with size 00 */
+        0x5f00b000, /* sqdmull (scalar, by element) with size 00 */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         IrBlock *b = tr32(bad[i]);
@@ -142,6 +162,41 @@ static void test_flag_forwarding(void **state)
     const IrInsn *def = &b->insns[b->temps[gc->args[0]].def];
     assert_int_equal(def->op, IR_OP_setcond);
     assert_int_equal(def->imm, IR_COND_EQ);
+}
+
+/* Dead flag writes: the first cmp's NZCV is overwritten before anything can
+ * observe it (no fault, call or exit in between), so its sets and the
+ * computations behind them are gone; a load in between (it may fault: a
+ * signal handler sees NZCV) keeps them. */
+static unsigned count_op(const IrBlock *b, IrOp op, uint64_t imm, bool any_imm)
+{
+    unsigned n = 0;
+    for (uint32_t i = 0; i < b->ninsns; i++)
+        if (b->insns[i].op == op && (any_imm || b->insns[i].imm == imm)) n++;
+    return n;
+}
+
+static void test_dead_flags(void **state)
+{
+    (void)state;
+    code_len = 0;
+    put32(0xeb01001f); /* cmp x0, x1 */
+    put32(0xeb03005f); /* cmp x2, x3 */
+    put32(0x54000080); /* b.eq +16 */
+    IrBlock *b = translate_at(CODE_BASE);
+    for (unsigned f = A64_SLOT_NF; f <= A64_SLOT_VF; f++)
+        assert_int_equal(count_op(b, IR_OP_set, f, false), 1);
+    assert_int_equal(count_op(b, IR_OP_ovf_sub, 0, true), 1);
+
+    code_len = 0;
+    put32(0xeb01001f); /* cmp x0, x1 */
+    put32(0xf94000c5); /* ldr x5, [x6] */
+    put32(0xeb03005f); /* cmp x2, x3 */
+    put32(0x54000080); /* b.eq +16 */
+    b = translate_at(CODE_BASE);
+    for (unsigned f = A64_SLOT_NF; f <= A64_SLOT_VF; f++)
+        assert_int_equal(count_op(b, IR_OP_set, f, false), 2);
+    assert_int_equal(count_op(b, IR_OP_ovf_sub, 0, true), 2);
 }
 
 /* -- The assembler as the oracle ------------------------------------------------------- */
@@ -231,7 +286,35 @@ static const char *const oracle_src =
     "addp d0, v1.2d\n faddp s0, v1.2s\n fmaxnmp d0, v1.2d\n add d0, d1, d2\n sub d0, d1, d2\n"
     "cmeq d0, d1, d2\n cmgt d0, d1, #0\n ushl d0, d1, d2\n fabd s0, s1, s2\n fcmeq d0, d1, d2\n"
     "abs d0, d1\n neg d0, d1\n scvtf s0, s1\n fcvtzs d0, d1\n ushr d0, d1, #3\n shl d0, d1, #2\n"
-    "scvtf s0, s1, #4\n fcvtzu d0, d1, #2\n";
+    "scvtf s0, s1, #4\n fcvtzu d0, d1, #2\n"
+    /* CRC32, crypto, PMULL 64, estimates, half conversions, BC.cond. */
+    "crc32b w0, w1, w2\n crc32h w0, w1, w2\n crc32w w0, w1, w2\n crc32x w0, w1, x2\n"
+    "crc32cb w0, w1, w2\n crc32ch w0, w1, w2\n crc32cw w0, w1, w2\n crc32cx w0, w1, x2\n"
+    "aese v0.16b, v1.16b\n aesd v0.16b, v1.16b\n aesmc v0.16b, v1.16b\n aesimc v0.16b, v1.16b\n"
+    "sha1c q0, s1, v2.4s\n sha1p q0, s1, v2.4s\n sha1m q0, s1, v2.4s\n sha1su0 v0.4s, v1.4s, v2.4s\n"
+    "sha1h s0, s1\n sha1su1 v0.4s, v1.4s\n sha256h q0, q1, v2.4s\n sha256h2 q0, q1, v2.4s\n"
+    "sha256su0 v0.4s, v1.4s\n sha256su1 v0.4s, v1.4s, v2.4s\n"
+    "pmull v0.1q, v1.1d, v2.1d\n pmull2 v0.1q, v1.2d, v2.2d\n"
+    "frecpe v0.4s, v1.4s\n frecpe v0.2d, v1.2d\n frsqrte v0.2s, v1.2s\n frecpe s0, s1\n"
+    "frsqrte d0, d1\n frecpx s0, s1\n frecpx d0, d1\n urecpe v0.4s, v1.4s\n ursqrte v0.2s, v1.2s\n"
+    "fcvt h0, s1\n fcvt h0, d1\n fcvt s0, h1\n fcvt d0, h1\n fcvtn v0.4h, v1.4s\n fcvtn2 v0.8h, v1.4s\n"
+    "fcvtl v0.4s, v1.4h\n fcvtl2 v0.4s, v1.8h\n .inst 0x54000070\n"
+    /* Saturating, doubling, narrowing (tests/guest/a64_sat.c runs them). */
+    "sqdmull v0.4s, v1.4h, v2.4h\n sqdmull2 v0.2d, v1.4s, v2.4s\n sqdmlal v0.4s, v1.4h, v2.4h\n"
+    "sqdmlsl2 v0.2d, v1.4s, v2.4s\n sqdmull v0.4s, v1.4h, v2.h[7]\n sqdmlal2 v0.2d, v1.4s, v2.s[3]\n"
+    "sqdmlsl v0.4s, v1.4h, v15.h[1]\n sqdmull s0, h1, h2\n sqdmlal d0, s1, s2\n sqdmlsl s0, h1, h2\n"
+    "sqdmull d0, s1, v2.s[1]\n sqdmlal s0, h1, v2.h[0]\n sqdmlsl d0, s1, v31.s[3]\n"
+    "sqdmulh h0, h1, h2\n sqrdmulh s0, s1, s2\n sqdmulh s0, s1, v2.s[2]\n sqrdmulh h0, h1, v3.h[7]\n"
+    "sqadd b0, b1, b2\n uqadd h0, h1, h2\n sqsub s0, s1, s2\n uqsub d0, d1, d2\n"
+    "suqadd v0.16b, v1.16b\n usqadd v0.2d, v1.2d\n suqadd s0, s1\n usqadd b0, b1\n"
+    "sqabs h0, h1\n sqneg d0, d1\n sqxtn b0, h1\n uqxtn h0, s1\n sqxtun s0, d1\n"
+    "sqshl b0, b1, b2\n uqshl d0, d1, d2\n sqrshl h0, h1, h2\n uqrshl s0, s1, s2\n"
+    "srshl d0, d1, d2\n urshl d0, d1, d2\n cmge d0, d1, d2\n cmhs d0, d1, d2\n"
+    "sqshl b0, b1, #7\n uqshl h0, h1, #1\n sqshlu s0, s1, #31\n sqshl d0, d1, #0\n"
+    "sqshrn b0, h1, #8\n uqshrn h0, s1, #1\n sqrshrn s0, d1, #32\n uqrshrn b0, h1, #3\n"
+    "sqshrun h0, s1, #16\n sqrshrun s0, d1, #1\n ssra d0, d1, #1\n usra d0, d1, #64\n"
+    "srshr d0, d1, #3\n urshr d0, d1, #3\n srsra d0, d1, #3\n ursra d0, d1, #3\n"
+    "sri d0, d1, #64\n sli d0, d1, #0\n";
 
 static void test_objdump_oracle(void **state)
 {
@@ -248,7 +331,7 @@ static void test_objdump_oracle(void **state)
     fputs(oracle_src, f);
     fclose(f);
     snprintf(cmd, sizeof(cmd),
-             "cd %s && aarch64-linux-gnu-as -march=armv8.2-a+lse+rcpc -o t.o t.s && "
+             "cd %s && aarch64-linux-gnu-as -march=armv8.2-a+lse+rcpc+crypto+crc -o t.o t.s && "
              "aarch64-linux-gnu-objcopy -O binary -j .text t.o t.bin", dir);
     assert_int_equal(system(cmd), 0);
     snprintf(path, sizeof(path), "%s/t.bin", dir);
@@ -277,6 +360,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_known_words, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unallocated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flag_forwarding, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dead_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_objdump_oracle, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

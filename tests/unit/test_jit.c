@@ -212,9 +212,17 @@ static int run_fake(TCpu *c, const Engine *e)
 }
 
 /* Both engines from the same state; everything guest-visible must agree. */
+static void diff_fake_after(const char *what, int ri, int rj);
+
 static void diff_fake(const char *what)
 {
     int ri = run_fake(&ti, &interp_engine), rj = run_fake(&tj, &jit_engine);
+    diff_fake_after(what, ri, rj);
+}
+
+/* Compares the two engines' states after runs that returned ri and rj. */
+static void diff_fake_after(const char *what, int ri, int rj)
+{
     char msg[160];
     snprintf(msg, sizeof(msg), "%s: exception %d vs %d", what, ri, rj);
     if (ri != rj) fail_msg("%s", msg);
@@ -503,6 +511,127 @@ static void test_diff_pressure(void **s)
     fake_reset(&tj, gmem_j);
     for (int i = 0; i < 8; i++) ti.x[i] = tj.x[i] = edge64[i * 3];
     diff_fake("register pressure");
+}
+
+/* Random IR blocks: long chains of integer ops, loads and stores, selects,
+ * side exits and register writes over a pool of values that stay live (so
+ * the allocator spills, reuses dying operands' registers, and rematerializes
+ * constants), checked against the interpreter. */
+static uint64_t dag_seed;
+static uint64_t dag_rnd(void)
+{
+    dag_seed ^= dag_seed << 13;
+    dag_seed ^= dag_seed >> 7;
+    dag_seed ^= dag_seed << 17;
+    return dag_seed;
+}
+
+static void build_dag(IrBlock *b, uint64_t pc)
+{
+    if (pc != 0x1000) { /* side-exit targets */
+        ir_insn_start(b, pc, 4);
+        ir_raise(b, EXCP_BREAKPOINT, IR_NONE);
+        return;
+    }
+    static const IrOp bin[] = {IR_OP_add, IR_OP_sub, IR_OP_mul, IR_OP_and, IR_OP_or, IR_OP_xor,
+                               IR_OP_shl, IR_OP_shr, IR_OP_sar, IR_OP_rotl, IR_OP_rotr, IR_OP_smin,
+                               IR_OP_umax, IR_OP_mulhu, IR_OP_divu, IR_OP_rems, IR_OP_andn};
+    static const IrOp un[] = {IR_OP_not, IR_OP_neg, IR_OP_clz, IR_OP_cpop, IR_OP_bswap, IR_OP_sext8,
+                              IR_OP_zext16, IR_OP_sext32};
+    IrVal pool[2][48];
+    unsigned np[2] = {0, 0}; /* [0] I64, [1] I32 */
+    ir_insn_start(b, pc, 4);
+    for (unsigned i = 0; i < 8; i++) pool[0][np[0]++] = ir_get(b, R_X0 + i);
+    for (unsigned i = 0; i < 4; i++) pool[1][np[1]++] = ir_get(b, R_W0 + i);
+    IrVal base = ir_get(b, R_X0 + 15);
+    unsigned nops = 40 + (unsigned)(dag_rnd() % 80);
+    for (unsigned k = 0; k < nops; k++) {
+        unsigned ti32 = dag_rnd() % 4 == 0, sel = (unsigned)(dag_rnd() % 100);
+        IrType t = ti32 ? IR_I32 : IR_I64;
+        IrVal *P = pool[ti32];
+        /* Operands: mostly recent values, some old ones (long live ranges). */
+        IrVal a = P[np[ti32] - 1 - (unsigned)(dag_rnd() % (dag_rnd() % 2 ? 4 : np[ti32]))];
+        IrVal c = dag_rnd() % 5 == 0 ? ir_const(b, t, dag_rnd() % 3 ? dag_rnd() % 64 : dag_rnd())
+                                     : P[(unsigned)(dag_rnd() % np[ti32])];
+        IrVal r;
+        if (sel < 50) {
+            r = ir_op2(b, bin[dag_rnd() % (sizeof(bin) / sizeof(bin[0]))], t, a, c);
+        } else if (sel < 62) {
+            IrOp o = un[dag_rnd() % (sizeof(un) / sizeof(un[0]))];
+            if (o == IR_OP_sext32 && t == IR_I32) o = IR_OP_sext16;
+            r = ir_op1(b, o, t, a);
+        } else if (sel < 70) {
+            r = ir_select(b, ir_setcond(b, t, (IrCond)(dag_rnd() % IR_COND_COUNT), a, c), a, c);
+        } else if (sel < 74) { /* cross the widths */
+            if (ti32) {
+                r = ir_op1(b, dag_rnd() % 2 ? IR_OP_extu : IR_OP_exts, IR_I64, a);
+                t = IR_I64;
+                ti32 = 0;
+            } else {
+                r = ir_op1(b, IR_OP_trunc, IR_I32, a);
+                t = IR_I32;
+                ti32 = 1;
+            }
+        } else if (sel < 84) { /* load inside [base, base + 0x1000) */
+            IrVal off = ir_op2(b, IR_OP_and, IR_I64, pool[0][np[0] - 1 - (unsigned)(dag_rnd() % 3)],
+                               ir_i64(b, 0xff8));
+            IrVal addr = ir_op2(b, IR_OP_add, IR_I64, base, off);
+            unsigned lg = ti32 ? (unsigned)(dag_rnd() % 3) : (unsigned)(dag_rnd() % 4);
+            r = ir_ld(b, t, addr, lg | (dag_rnd() % 2 && lg < (ti32 ? 2u : 3u) ? IR_MO_SIGN : 0));
+        } else if (sel < 90) { /* store */
+            IrVal off = ir_op2(b, IR_OP_and, IR_I64, pool[0][(unsigned)(dag_rnd() % np[0])], ir_i64(b, 0xff8));
+            ir_st(b, ir_op2(b, IR_OP_add, IR_I64, base, off), a, (unsigned)(dag_rnd() % (ti32 ? 3 : 4)));
+            continue;
+        } else if (sel < 96) { /* register write (a later one may make it dead) */
+            ir_set(b, ti32 ? R_W0 + (unsigned)(dag_rnd() % 4) : R_X0 + 8 + (unsigned)(dag_rnd() % 7), a);
+            continue;
+        } else { /* a rarely taken side exit */
+            IrVal cnd = ir_setcond(b, t, IR_COND_EQ, ir_op2(b, IR_OP_and, t, a, ir_const(b, t, 0xff)),
+                                   ir_const(b, t, 0x5a));
+            ir_goto_cond(b, cnd, 0x2000 + 4 * k);
+            continue;
+        }
+        if (np[ti32] < 48) P = pool[ti32], P[np[ti32]++] = r;
+        else pool[ti32][(unsigned)(dag_rnd() % 48)] = r;
+    }
+    /* Everything in the pools stays live to here. */
+    IrVal acc = ir_i64(b, 0);
+    for (unsigned i = 0; i < np[0]; i++)
+        acc = ir_op2(b, IR_OP_add, IR_I64, ir_op2(b, IR_OP_rotl, IR_I64, acc, ir_i64(b, 7)), pool[0][i]);
+    for (unsigned i = 0; i < np[1]; i++)
+        acc = ir_op2(b, IR_OP_xor, IR_I64, acc, ir_op1(b, IR_OP_extu, IR_I64, pool[1][i]));
+    ir_set(b, R_X0 + 14, acc);
+    ir_goto(b, 0x1ffc, 0);
+}
+
+static void test_diff_random_ir(void **s)
+{
+    (void)s;
+    g_build = build_dag;
+    const char *lg = getenv("VM_CHECK_LONG");
+    unsigned seeds = lg && *lg && *lg != '0' ? 20000 : 400;
+    for (unsigned seed = 1; seed <= seeds; seed++) {
+        TCpu *cs[2] = {&ti, &tj};
+        uint8_t *ms[2] = {gmem_i, gmem_j};
+        for (int k = 0; k < 2; k++) {
+            fake_reset(cs[k], ms[k]);
+            dag_seed = seed * 0x9e3779b97f4a7c15ull + 7;
+            for (size_t q = 0; q < 65536; q++) ms[k][q] = (uint8_t)dag_rnd();
+            for (int i = 0; i < 8; i++) cs[k]->x[i] = dag_rnd() % 3 ? dag_rnd() : edge64[dag_rnd() % NEDGE];
+            for (int i = 0; i < 4; i++) cs[k]->w[i] = (uint32_t)dag_rnd();
+            cs[k]->x[15] = 0x2000;
+        }
+        dag_seed = seed; /* the block: the same for both engines (translated once each) */
+        char what[48];
+        snprintf(what, sizeof(what), "random IR seed %u", seed);
+        uint64_t keep = dag_seed;
+        int ri = run_fake(&ti, &interp_engine);
+        dag_seed = keep;
+        int rj = run_fake(&tj, &jit_engine);
+        (void)ri; (void)rj;
+        dag_seed = keep;
+        diff_fake_after(what, ri, rj);
+    }
 }
 
 /* -- RISC-V: a fake user-mode process ------------------------------------------------ */
@@ -867,6 +996,7 @@ int main(void)
         cmocka_unit_test(test_diff_fp_ops),
         cmocka_unit_test(test_diff_mem),
         cmocka_unit_test(test_diff_pressure),
+        cmocka_unit_test(test_diff_random_ir),
         cmocka_unit_test(test_rv_random),
         cmocka_unit_test(test_rv_smc),
         cmocka_unit_test(test_rv_interrupt),

@@ -47,6 +47,16 @@ int phys_write(PhysMap *m, uint64_t pa, const void *buf, size_t len)
     return 0;
 }
 
+/* Device writes into guest RAM must be reported (the soft MMU drops code
+ * translated from those pages): the last range reported. */
+static uint64_t dma_pa, dma_len;
+void phys_dma_written(PhysMap *m, uint64_t pa, uint64_t len)
+{
+    (void)m;
+    dma_pa = pa;
+    dma_len = len;
+}
+
 #define RAM_BASE 0x80000000ull
 #define RAM_SIZE (1u << 20)
 #define DESC (RAM_BASE + 0x1000)
@@ -471,8 +481,11 @@ static void test_rng(void **state)
     assert_int_equal(rd(e, 0x008), VIRTIO_ID_RNG);
     bring_up(e, F_STD);
     set_desc(e, DESC, 0, BUF, 64, 2, 0);
+    dma_pa = dma_len = 0;
     submit(e, 0);
     assert_int_equal(wait_used(e, NULL), 64);
+    assert_int_equal(dma_pa, BUF); /* the device-writable buffer was reported */
+    assert_int_equal(dma_len, 64);
     int nonzero = 0;
     for (int i = 0; i < 64; i++) nonzero += ram(e, BUF)[i] != 0;
     assert_true(nonzero > 32);

@@ -150,4 +150,8 @@ const GuestArch a64_arch = {
     .translate = a64_translate,
     .dump_regs = a64_dump_regs,
     .disas = NULL,
+    .gdb_xml = a64_gdb_xml,
+    .gdb_g_count = a64_gdb_g_count,
+    .gdb_read_reg = a64_gdb_read_reg,
+    .gdb_write_reg = a64_gdb_write_reg,
 };

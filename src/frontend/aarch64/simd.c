@@ -71,9 +71,11 @@ static uint64_t shl_reg(A64Cpu *c, int esz, uint64_t a, int64_t sa, int8_t sh, b
     int w = 8 << esz;
     __int128 x = sign ? (__int128)sa : (__int128)a, r;
     if (sh >= 0) {
-        if (sh >= w + 64) r = x ? (x < 0 ? -((__int128)1 << 100) : ((__int128)1 << 100)) : 0;
-        else r = x * ((__int128)1 << (sh > 100 ? 100 : sh));
-        if (!sat) return (uint64_t)(sh >= w ? 0 : (uint64_t)r);
+        if (!sat) return sh >= w ? 0 : a << sh;
+        /* A nonzero element shifted left by esize or more is out of range
+         * whatever the exact value: any number beyond 2^64 saturates the same. */
+        if (sh >= w) r = x == 0 ? 0 : x < 0 ? -((__int128)1 << 100) : ((__int128)1 << 100);
+        else r = x * ((__int128)1 << sh); /* |x| <= 2^64, sh <= 63: fits */
         return sign ? sat_s(c, esz, r) : sat_u(c, esz, r);
     }
     int n = -sh;
@@ -412,21 +414,65 @@ static uint64_t helper_simd(CpuState *cpu, uint64_t desc)
         break;
     }
     case A64_SIMD_FCVTN: {
-        /* esz = 2: double -> single (upper half for the "2" form). */
-        int h = q ? 2 : 0;
+        /* esz = destination: 2 double -> single, 1 single -> half (FPCR.AHP);
+         * the "2" form writes the upper half. */
+        int nn = 8 >> esz, h = q ? nn : 0;
+        bool ahp = (c->fpcr & A64_FPCR_AHP) != 0;
         if (q) r = d;
-        for (int i = 0; i < 2; i++)
-            sl(&r, 2, h + i, fp_convert(&cpu->fp, IR_F32, IR_F64, gl(&n, 3, i), IR_RM_DYN));
+        for (int i = 0; i < nn; i++)
+            sl(&r, esz, h + i, esz == 2 ? fp_convert(&cpu->fp, IR_F32, IR_F64, gl(&n, 3, i), IR_RM_DYN)
+                                        : a64_to_half(&cpu->fp, ahp, 2, gl(&n, 2, i), IR_RM_DYN));
         clear_hi = !q;
         break;
     }
     case A64_SIMD_FCVTL: {
-        int h = q ? 2 : 0;
-        for (int i = 0; i < 2; i++)
-            sl(&r, 3, i, fp_convert(&cpu->fp, IR_F64, IR_F32, gl(&n, 2, h + i), IR_RM_DYN));
+        int nn = 8 >> esz, h = q ? nn : 0;
+        bool ahp = (c->fpcr & A64_FPCR_AHP) != 0;
+        for (int i = 0; i < nn; i++)
+            sl(&r, esz + 1, i, esz == 2 ? fp_convert(&cpu->fp, IR_F64, IR_F32, gl(&n, 2, h + i), IR_RM_DYN)
+                                        : a64_half_to(&cpu->fp, ahp, 2, (uint16_t)gl(&n, 1, h + i)));
         clear_hi = false;
         break;
     }
+    case A64_SIMD_FRECPE: case A64_SIMD_FRSQRTE: case A64_SIMD_FRECPX:
+        for (int i = 0; i < ne; i++) {
+            uint64_t x = gl(&n, esz, i);
+            sl(&r, esz, i, op == A64_SIMD_FRECPE ? a64_recip_estimate(&cpu->fp, esz, x)
+                           : op == A64_SIMD_FRSQRTE ? a64_rsqrt_estimate(&cpu->fp, esz, x)
+                           : a64_recpx(&cpu->fp, esz, x));
+        }
+        break;
+    /* SQDMULL/SQDMLAL/SQDMLSL (C7.2.x; J1 shared SignedSatQ): the doubled
+     * product saturates to 2*esize first, then the accumulation saturates
+     * again; QC records either. esz is the narrow size, the "2" forms read
+     * the upper halves. */
+    case A64_SIMD_SQDMULL: case A64_SIMD_SQDMLAL: case A64_SIMD_SQDMLSL: {
+        int h = q && !scalar ? (8 >> esz) : 0, nn = scalar ? 1 : 8 >> esz, we = esz + 1;
+        for (int i = 0; i < nn; i++) {
+            __int128 p = (__int128)sgl(&n, esz, h + i) * sgl(&m, esz, h + i) * 2;
+            int64_t v = (int64_t)sat_s(c, we, p);
+            if (op == A64_SIMD_SQDMLAL) v = (int64_t)sat_s(c, we, (__int128)sgl(&d, we, i) + v);
+            else if (op == A64_SIMD_SQDMLSL) v = (int64_t)sat_s(c, we, (__int128)sgl(&d, we, i) - v);
+            sl(&r, we, i, (uint64_t)v);
+        }
+        clear_hi = scalar;
+        break;
+    }
+    /* SUQADD: signed Vd + unsigned Vn, signed saturation; USQADD the reverse. */
+    case A64_SIMD_SUQADD: case A64_SIMD_USQADD:
+        for (int i = 0; i < ne; i++) {
+            uint64_t v = op == A64_SIMD_SUQADD
+                             ? sat_s(c, esz, (__int128)sgl(&d, esz, i) + (__int128)gl(&n, esz, i))
+                             : sat_u(c, esz, (__int128)gl(&d, esz, i) + (__int128)sgl(&n, esz, i));
+            sl(&r, esz, i, v);
+        }
+        break;
+    case A64_SIMD_URECPE: case A64_SIMD_URSQRTE:
+        for (int i = 0; i < ne; i++) {
+            uint32_t x = (uint32_t)gl(&n, 2, i);
+            sl(&r, 2, i, op == A64_SIMD_URECPE ? a64_urecpe(x) : a64_ursqrte(x));
+        }
+        break;
     case A64_SIMD_FABS: case A64_SIMD_FNEG: case A64_SIMD_FSQRT:
     case A64_SIMD_FRINTN ... A64_SIMD_FRINTI:
     case A64_SIMD_FCVTNS ... A64_SIMD_UCVTF:
@@ -615,7 +661,9 @@ static uint64_t helper_simd(CpuState *cpu, uint64_t desc)
     }
     if (clear_hi) {
         if (scalar) {
-            int b = op == A64_SIMD_SADDLV || op == A64_SIMD_UADDLV ? 2 << esz : 1 << esz;
+            bool wide = op == A64_SIMD_SADDLV || op == A64_SIMD_UADDLV || op == A64_SIMD_SQDMULL ||
+                        op == A64_SIMD_SQDMLAL || op == A64_SIMD_SQDMLSL;
+            int b = wide ? 2 << esz : 1 << esz;
             if (b < 8) r.d[0] &= (1ull << (8 * b)) - 1;
         }
         r.d[1] = 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "frontend/aarch64/a64_cpu.h"
+#include "vm/gdbstub.h"
 #include "vm/ir.h"
 #include "vm/log.h"
 
@@ -27,6 +28,14 @@ typedef struct DisasContext {
     bool cmp_valid;
     IrType cmp_t;
     IrVal cmp_a, cmp_b;
+    /* FPCR.RMode at translation (tb_flags): FP ops carry it as a static
+     * rounding mode, so the JIT's fast paths (RNE) apply; MSR FPCR ends the block. */
+    IrRound rm;
+    /* Scalar writes (set_vlo) remember the I64 they put in lane 0 of the
+     * V128 they stored: a later get_vlo of the same value uses it directly,
+     * so scalar FP chains need no vextract. Keyed by the V128 value, which
+     * ir_get returns again only while the register still holds it. */
+    IrVal vset[32], vlo[32];
 } DisasContext;
 
 #include "a64_decode.h"
@@ -197,7 +206,9 @@ static void set_vq(DisasContext *ctx, int q, int r, IrVal v)
 /* Low 64 bits of V[r] as I64. */
 static IrVal get_vlo(DisasContext *ctx, int r)
 {
-    return ir_opx(ctx->b, IR_OP_vextract, IR_V128, IR_I64, get_v(ctx, r), IR_NONE, IR_NONE, 3, 0);
+    IrVal v = get_v(ctx, r);
+    if (v == ctx->vset[r] && ctx->vlo[r] != IR_NONE) return ctx->vlo[r];
+    return ir_opx(ctx->b, IR_OP_vextract, IR_V128, IR_I64, v, IR_NONE, IR_NONE, 3, 0);
 }
 
 static IrVal get_vhi(DisasContext *ctx, int r)
@@ -208,7 +219,10 @@ static IrVal get_vhi(DisasContext *ctx, int r)
 /* Scalar writes (B, H, S, D) zero the rest of the vector register. */
 static void set_vlo(DisasContext *ctx, int r, IrVal v64)
 {
-    set_v(ctx, r, ir_opx(ctx->b, IR_OP_vinsert, IR_V128, IR_V128, vzero(ctx), v64, IR_NONE, 3, 0));
+    IrVal v = ir_opx(ctx->b, IR_OP_vinsert, IR_V128, IR_V128, vzero(ctx), v64, IR_NONE, 3, 0);
+    set_v(ctx, r, v);
+    ctx->vset[r] = v;
+    ctx->vlo[r] = v64;
 }
 
 /* -- Helpers the translation calls ------------------------------------------------ */
@@ -253,18 +267,74 @@ static const IrHelper a64_helper_msr = {"a64_msr", (void *)helper_msr, 2, IR_VOI
 #include "trans_fp.c.inc"
 #include "trans_simd.c.inc"
 
+/* -- Dead values ---------------------------------------------------------------------
+ * Every flag-setting instruction computes N, Z, C and V, and most are
+ * overwritten by the next one before anything looks (cmp; ccmp; b.cond).
+ * One backward pass over the finished block drops (SPEC 4, "Flags"):
+ * - a set of a slot that a later set of the same slot overwrites with nothing
+ *   in between that can observe guest state (a fault, a call, a side exit,
+ *   the block's exit, a get of the slot): the rule the x86-64 backend applies
+ *   to its stores, here done once in the IR so both engines skip the work;
+ * - then the pure computations nobody uses any more (no side effect, no
+ *   fault, no memory access, no FP flag accrual).
+ * The guest state at every fault and exit is unchanged. Not for debug blocks
+ * or while gdb breakpoints exist: those cut blocks after translation
+ * (frontend/translate.c keep_insns), which would expose a dropped set. */
+#define A64_DCE_MAX_TEMPS 4096
+
+static void a64_drop_dead(IrBlock *b)
+{
+    if (b->ntemps > A64_DCE_MAX_TEMPS || b->nregs > A64_NSLOTS) return;
+    uint8_t used[A64_DCE_MAX_TEMPS], later[A64_NSLOTS];
+    memset(used, 0, b->ntemps);
+    memset(later, 0, sizeof(later));
+    const unsigned keep = IR_OPF_SIDE | IR_OPF_FAULT | IR_OPF_EXIT | IR_OPF_MEM | IR_OPF_FP;
+    for (uint32_t i = b->ninsns; i-- > 0;) {
+        IrInsn *in = &b->insns[i];
+        unsigned f = ir_op_info[in->op].flags;
+        bool dead = false;
+        if (in->op == IR_OP_set) {
+            dead = later[in->imm];
+            later[in->imm] = 1;
+        } else if (in->op == IR_OP_get) {
+            later[in->imm] = 0;
+            dead = !used[in->dst];
+        } else if (in->op == IR_OP_insn_start || in->op == IR_OP_nop) {
+            continue;
+        } else if (f & (IR_OPF_SIDE | IR_OPF_FAULT | IR_OPF_EXIT)) {
+            memset(later, 0, sizeof(later));
+        } else if (in->dst != IR_NONE && !used[in->dst] && !(f & keep) && in->op != IR_OP_call) {
+            dead = true;
+        }
+        if (dead) {
+            *in = (IrInsn){.op = IR_OP_nop, .type = IR_VOID};
+            continue;
+        }
+        for (unsigned k = 0; k < IR_MAX_ARGS; k++)
+            if (in->args[k] != IR_NONE) used[in->args[k]] = 1;
+    }
+    /* Compact: values are named by temp, never by position. */
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < b->ninsns; i++)
+        if (b->insns[i].op != IR_OP_nop) b->insns[n++] = b->insns[i];
+    b->ninsns = n;
+}
+
 /* -- The block loop ---------------------------------------------------------------- */
 
 uint64_t a64_tb_flags(CpuState *cpu)
 {
-    /* FP ops use the dynamic rounding mode and FpCtl.mode at run time. */
-    (void)cpu;
-    return 0;
+    /* FPCR.RMode (bits 1:0): scalar FP ops are emitted with it as a static
+     * rounding mode. FZ/DN stay dynamic (FpCtl.mode, tested by the engines'
+     * fast paths); helpers read FpCtl.rm. */
+    return ((a64_cpu(cpu)->fpcr >> A64_FPCR_RMODE_SHIFT) & 3) | cpu_tb_debug_flag(cpu);
 }
 
-void a64_translate(CpuState *cpu, IrBlock *b, uint64_t pc)
+static void a64_translate_insns(CpuState *cpu, IrBlock *b, uint64_t pc)
 {
-    DisasContext ctx = {.cpu = cpu, .b = b};
+    static const IrRound rmode[4] = {IR_RM_RNE, IR_RM_RUP, IR_RM_RDN, IR_RM_RTZ};
+    DisasContext ctx = {.cpu = cpu, .b = b, .rm = rmode[b->flags & 3]};
+    for (int i = 0; i < 32; i++) ctx.vset[i] = ctx.vlo[i] = IR_NONE;
 
     for (unsigned n = 0;; n++) {
         uint8_t buf[4];
@@ -302,4 +372,11 @@ void a64_translate(CpuState *cpu, IrBlock *b, uint64_t pc)
             return;
         }
     }
+}
+
+void a64_translate(CpuState *cpu, IrBlock *b, uint64_t pc)
+{
+    a64_translate_insns(cpu, b, pc);
+    if (!(b->flags & CPU_TB_FLAG_DEBUG) && __atomic_load_n(&gdb_nbp, __ATOMIC_ACQUIRE) == 0)
+        a64_drop_dead(b);
 }

@@ -88,4 +88,11 @@ const GuestArch rv_arch = {
     .do_exception = rv_do_exception,
     .exec_interrupt = rv_exec_interrupt,
     .has_work = rv_has_work,
+    .gdb_xml = rv_gdb_xml,
+    .gdb_g_count = rv_gdb_g_count,
+    .gdb_read_reg = rv_gdb_read_reg,
+    .gdb_write_reg = rv_gdb_write_reg,
+    .debug_translate = rv_debug_translate,
+    .dump_mappings = rv_dump_mappings,
+    .cpu_snapshot = rv_cpu_snapshot,
 };

@@ -2,6 +2,8 @@
 /* RISC-V address translation for the unified TLB (privileged spec 1.12, 4.3-4.6):
  * the Sv39/Sv48/Sv57 walker with superpages, U/SUM/MXR rules, reserved-bit
  * checks, hardware A/D updates, and PMP (3.7) on the walk and the final address. */
+#include <string.h>
+
 #include "frontend/riscv64/rv_priv.h"
 #include "vm/tlb.h"
 
@@ -84,6 +86,63 @@ int rv_pmp_prot(const RvCpu *rv, uint64_t addr, uint64_t size, unsigned priv)
     return priv == RV_PRV_M ? (int)(PMP_R | PMP_W | PMP_X) : 0;
 }
 
+/* The walker's PMP: the same rules as rv_pmp_prot over the decoded entries
+ * (no mode switch, no count-trailing-ones per entry per check: a fill makes up
+ * to five checks, and the decoding was a fifth of a boot's TLB refill time). */
+static void pmp_sync(RvCpu *rv, const Tlb *t)
+{
+    struct RvPmpCache *c = &rv->pmpc;
+    /* The CSR writers below drop the cache; anything else that sets PMP
+     * (reset, a snapshot restore) flushes the TLB after, as PMP changes
+     * require (3.7.2): only then are the arrays compared again. */
+    if (c->valid && c->gen == t->flush_gen) return;
+    c->gen = t->flush_gen;
+    if (c->valid && !memcmp(c->cfg, rv->pmpcfg, sizeof(c->cfg)) &&
+        !memcmp(c->addr, rv->pmpaddr, sizeof(c->addr)))
+        return;
+    memcpy(c->cfg, rv->pmpcfg, sizeof(c->cfg));
+    memcpy(c->addr, rv->pmpaddr, sizeof(c->addr));
+    memset(c->mkey, 0xff, sizeof(c->mkey));
+    c->n = 0;
+    for (unsigned i = 0; i < RV_PMP_COUNT; i++) {
+        uint64_t lo, hi;
+        if (!pmp_range(rv, i, &lo, &hi)) continue;
+        c->e[c->n].lo = lo;
+        c->e[c->n].hi = hi;
+        c->e[c->n].cfg = rv->pmpcfg[i];
+        c->n++;
+    }
+    c->valid = 1;
+}
+
+static int pmp_scan(const struct RvPmpCache *c, uint64_t addr, uint64_t size, unsigned priv)
+{
+    uint64_t last = addr + size - 1;
+    for (unsigned k = 0; k < c->n; k++) {
+        if (last < c->e[k].lo || addr > c->e[k].hi) continue;
+        if (addr < c->e[k].lo || last > c->e[k].hi) return -1;
+        uint8_t cfg = c->e[k].cfg;
+        if (priv == RV_PRV_M && !(cfg & PMP_L)) return PMP_R | PMP_W | PMP_X;
+        return cfg & (PMP_R | PMP_W | PMP_X);
+    }
+    return priv == RV_PRV_M ? (int)(PMP_R | PMP_W | PMP_X) : 0;
+}
+
+/* The walker's checks stay inside one 4 KiB page (PTEs, the final page):
+ * a page one entry decides whole answers every check inside it. */
+static int pmp_prot_fast(struct RvPmpCache *c, uint64_t addr, uint64_t size, unsigned priv)
+{
+    uint64_t page = addr & ~0xfffull;
+    if (((addr + size - 1) & ~0xfffull) != page) return pmp_scan(c, addr, size, priv);
+    unsigned k = (unsigned)(addr >> 12) & 63;
+    uint64_t key = page | priv;
+    if (c->mkey[k] != key) {
+        c->mkey[k] = key;
+        c->mprot[k] = (int8_t)pmp_scan(c, page, 0x1000, priv);
+    }
+    return c->mprot[k] >= 0 ? c->mprot[k] : pmp_scan(c, addr, size, priv);
+}
+
 static bool entry_locked(const RvCpu *rv, unsigned i)
 {
     return i < RV_PMP_COUNT && (rv->pmpcfg[i] & PMP_L);
@@ -97,6 +156,7 @@ void rv_pmpcfg_write(RvCpu *rv, unsigned first, uint64_t val)
         if (entry_locked(rv, i)) continue;
         uint8_t c = (uint8_t)(val >> (8 * k));
         c &= PMP_L | (3u << PMP_A_SHIFT) | PMP_R | PMP_W | PMP_X; /* bits 6:5 read as zero */
+        rv->pmpc.valid = 0;
         if ((c & (PMP_R | PMP_W)) == PMP_W) c &= (uint8_t)~PMP_W; /* R=0 W=1 is reserved */
         rv->pmpcfg[i] = c;
     }
@@ -109,9 +169,23 @@ void rv_pmpaddr_write(RvCpu *rv, unsigned i, uint64_t val)
     if (entry_locked(rv, i)) return;
     if (entry_locked(rv, i + 1) && pmp_a(rv, i + 1) == PMP_TOR) return;
     rv->pmpaddr[i] = val & ((1ull << 54) - 1);
+    rv->pmpc.valid = 0;
 }
 
 /* -- The walker (4.3.2) ------------------------------------------------------------------ */
+
+/* Host pointer to the 8-byte PTE at pa, or NULL when it is not in RAM. */
+static uint64_t *pte_ptr(RvCpu *rv, const Tlb *t, uint64_t pa)
+{
+    if (rv->pt_size >= 8 && pa - rv->pt_base <= rv->pt_size - 8)
+        return (uint64_t *)(void *)(rv->pt_host + (pa - rv->pt_base));
+    const PhysRegion *r = phys_find(t->phys, pa);
+    if (!r || !r->host || r->size < 8 || pa - r->base > r->size - 8) return NULL;
+    rv->pt_base = r->base;
+    rv->pt_size = r->size;
+    rv->pt_host = r->host;
+    return (uint64_t *)(void *)(r->host + (pa - r->base));
+}
 
 static int fault_cause(MemAccess acc, bool page)
 {
@@ -127,12 +201,12 @@ static unsigned pmp_need(MemAccess acc)
 
 /* The final PMP step: rights for the 4 KiB page if one entry decides all of
  * it, else for this address alone (and the result must not be cached). */
-static bool pmp_final(const RvCpu *rv, uint64_t pa, MemAccess acc, unsigned priv, unsigned *prot,
+static bool pmp_final(RvCpu *rv, uint64_t pa, MemAccess acc, unsigned priv, unsigned *prot,
                       unsigned *page_shift)
 {
-    int p = rv_pmp_prot(rv, pa & ~0xfffull, 0x1000, priv);
+    int p = pmp_prot_fast(&rv->pmpc, pa & ~0xfffull, 0x1000, priv);
     if (p < 0) {
-        p = rv_pmp_prot(rv, pa, 1, priv);
+        p = pmp_prot_fast(&rv->pmpc, pa, 1, priv);
         *page_shift = 0;
         if (p < 0) p = 0;
     }
@@ -154,6 +228,7 @@ int rv_tlb_fill(CpuState *cpu, uint64_t va, MemAccess acc, unsigned idx, TlbFill
     bool sum = idx & RV_IDX_SUM, mxr = idx & RV_IDX_MXR;
     unsigned mode = (unsigned)(rv->satp >> SATP_MODE_SHIFT);
     *tval = va;
+    pmp_sync(rv, t);
 
     if (priv == RV_PRV_M || mode == SATP_BARE) {
         out->pa = va;
@@ -176,9 +251,9 @@ restart:;
     for (int lvl = (int)levels - 1; lvl >= 0; lvl--) {
         uint64_t pte_pa = base + ((va >> (12 + 9 * lvl)) & 0x1ff) * 8;
         /* Implicit walk accesses are checked as S-mode reads (3.7.1). */
-        int pp = rv_pmp_prot(rv, pte_pa, 8, RV_PRV_S);
+        int pp = pmp_prot_fast(&rv->pmpc, pte_pa, 8, RV_PRV_S);
         if (pp < 0 || !(pp & PMP_R)) return EXCP_ARCH_BASE + fault_cause(acc, false);
-        uint64_t *ptep = (uint64_t *)phys_ram_ptr(t->phys, pte_pa, 8);
+        uint64_t *ptep = pte_ptr(rv, t, pte_pa);
         if (!ptep) return EXCP_ARCH_BASE + fault_cause(acc, false);
         uint64_t pte = __atomic_load_n(ptep, __ATOMIC_ACQUIRE);
 
@@ -215,7 +290,7 @@ restart:;
          * the PTE changed meanwhile (4.3.2 step 7). */
         uint64_t need = PTE_A | (acc == MEM_WRITE ? PTE_D : 0);
         if ((pte & need) != need) {
-            int wp = rv_pmp_prot(rv, pte_pa, 8, RV_PRV_S);
+            int wp = pmp_prot_fast(&rv->pmpc, pte_pa, 8, RV_PRV_S);
             if (wp < 0 || !(wp & PMP_W)) return EXCP_ARCH_BASE + fault_cause(acc, false);
             uint64_t expect = pte;
             if (!__atomic_compare_exchange_n(ptep, &expect, pte | need, false, __ATOMIC_ACQ_REL,

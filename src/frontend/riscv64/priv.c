@@ -131,7 +131,8 @@ void rv_stimer_update(RvCpu *rv)
         timer_del(rv->stimer);
         return;
     }
-    timer_mod(rv->stimer, rv->stimecmp * 100); /* mtime ticks are 100 ns */
+    /* mtime ticks are 100 ns of guest time (rv_mtime). */
+    timer_mod(rv->stimer, clock_guest_deadline(rv->stimecmp * 100));
 }
 
 /* -- Traps ------------------------------------------------------------------------------ */

@@ -40,6 +40,24 @@ typedef struct RvCpu {
     uint8_t pmpcfg[RV_PMP_COUNT];
     uint64_t pmpaddr[RV_PMP_COUNT];
     VmTimer *stimer;   /* Sstc: fires at stimecmp to kick the hart */
+    /* PMP decoded for the page-table walker (mmu.c): the enabled entries in
+     * priority order, rebuilt when pmpcfg/pmpaddr differ from the copies. */
+    struct RvPmpCache {
+        uint64_t gen;                 /* Tlb.flush_gen it was checked at */
+        uint8_t cfg[RV_PMP_COUNT];
+        uint64_t addr[RV_PMP_COUNT];
+        unsigned n;
+        uint8_t valid;
+        struct { uint64_t lo, hi; uint8_t cfg; } e[RV_PMP_COUNT];
+        /* Rights of whole 4 KiB pages (-1: entries split the page) per
+         * privilege: key = page | priv, all ones when empty. */
+        uint64_t mkey[64];
+        int8_t mprot[64];
+    } pmpc;
+    /* The RAM region page tables were last read from (regions never change
+     * once the machine runs): the walker's PTE reads skip the region search. */
+    uint64_t pt_base, pt_size;
+    uint8_t *pt_host;
 } RvCpu;
 
 /* Register slots in rv_regs: x0..x31 are 0..31, f0..f31 are 32..63. */
@@ -49,11 +67,12 @@ extern const GuestArch rv_arch;
 
 static inline RvCpu *rv_cpu(CpuState *c) { return (RvCpu *)c; }
 
-/* The machine timer (mtime, the time CSR): 10 MHz from vm's monotonic clock.
- * The virt machine advertises timebase-frequency = 10000000 and the ACLINT
- * uses the same formula, so every hart and device agree. */
+/* The machine timer (mtime, the time CSR): 10 MHz from vm's guest clock
+ * (clock_guest_ns: continues from a restored snapshot's time). The virt
+ * machine advertises timebase-frequency = 10000000 and the ACLINT uses the
+ * same formula, so every hart and device agree. */
 #define RV_TIMEBASE_HZ 10000000ull
-static inline uint64_t rv_mtime(void) { return clock_ns() / 100; }
+static inline uint64_t rv_mtime(void) { return clock_guest_ns() / 100; }
 
 /* -- System mode, for the machine and devices ---------------------------------------- */
 

@@ -141,4 +141,17 @@ int rv_pmp_prot(const RvCpu *rv, uint64_t addr, uint64_t size, unsigned priv);
 void rv_pmpcfg_write(RvCpu *rv, unsigned first, uint64_t val);
 void rv_pmpaddr_write(RvCpu *rv, unsigned i, uint64_t val);
 
+/* mmu_debug.c: GuestArch.debug_translate and dump_mappings (side-effect-free walk). */
+int rv_debug_translate(CpuState *cpu, uint64_t va, uint64_t *pa);
+void rv_dump_mappings(CpuState *cpu, FILE *f);
+
+/* snapshot.c: GuestArch.cpu_snapshot. */
+int rv_cpu_snapshot(CpuState *cpu, SnapVisitor *v);
+
+/* gdb.c: GuestArch's gdb hooks (target description, registers by gdb number). */
+const char *rv_gdb_xml(CpuState *cpu);
+unsigned rv_gdb_g_count(CpuState *cpu);
+unsigned rv_gdb_read_reg(CpuState *cpu, unsigned n, uint8_t *buf);
+int rv_gdb_write_reg(CpuState *cpu, unsigned n, const uint8_t *buf, unsigned len);
+
 #endif

@@ -15,8 +15,10 @@
 #include "rv_internal.h"
 #include "rv_priv.h"
 
-/* Longest block, in guest instructions. */
+/* Longest block, in guest instructions, and most conditional branches a
+ * block continues past (each one is a side exit). */
 #define RV_MAX_BLOCK_INSNS 64
+#define RV_MAX_SIDE_EXITS 4
 
 typedef struct DisasContext {
     CpuState *cpu;
@@ -27,6 +29,7 @@ typedef struct DisasContext {
     unsigned len;
     unsigned frm;     /* frm from tb_flags: resolves rm = DYN at translate time */
     bool end;         /* the instruction emitted the block's exit */
+    unsigned side_exits; /* conditional branches so far (gen_branch) */
     /* System mode (from tb_flags): privilege, memop MMU index bits, FS state. */
     bool sys;
     unsigned priv;
@@ -167,13 +170,15 @@ static bool gen_setcond(DisasContext *ctx, IrVal x, IrVal y, IrCond c, int rd)
     return true;
 }
 
-/* Branches (2.5.2): the taken side exit, then the fall-through. */
+/* Branches (2.5.2): the taken side exit; the block goes on with the
+ * fall-through (a superblock: a loop whose exit test is at its top, or an
+ * if-then, stays in one block), up to RV_MAX_SIDE_EXITS of them. */
 static bool gen_branch(DisasContext *ctx, arg_b *a, IrCond c)
 {
     IrVal x = get_gpr(ctx, a->rs1), y = get_gpr(ctx, a->rs2);
     IrVal t = ir_setcond(ctx->b, IR_I64, c, x, y);
     ir_goto_cond(ctx->b, t, ctx->pc + (int64_t)a->imm);
-    gen_goto(ctx, ctx->pc_next, 0);
+    if (++ctx->side_exits >= RV_MAX_SIDE_EXITS) gen_goto(ctx, ctx->pc_next, 0);
     return true;
 }
 
@@ -390,14 +395,14 @@ uint64_t rv_tb_flags(CpuState *cpu)
 {
     RvCpu *rv = rv_cpu(cpu);
     /* User mode: only the dynamic rounding mode changes what we emit. */
-    if (!rv->sys) return cpu->fp.rm & 7;
+    if (!rv->sys) return (cpu->fp.rm & 7) | cpu_tb_debug_flag(cpu);
     /* System mode: the privilege (CSR rules, ecall cause), the data MMU index
      * (MPRV/MPP, SUM, MXR) every memop carries, and FS (illegal FP when Off,
      * no Dirty marking once Dirty). */
     unsigned fs = (unsigned)((rv->mstatus & MSTATUS_FS) >> MSTATUS_FS_SHIFT);
     return (cpu->fp.rm & 7) | RV_TB_SYS | (uint64_t)rv->priv << RV_TB_PRIV_SHIFT |
            (uint64_t)rv_data_idx(rv) << RV_TB_DIDX_SHIFT | (fs == FS_OFF ? RV_TB_FS_OFF : 0) |
-           (fs == FS_DIRTY ? RV_TB_FS_DIRTY : 0);
+           (fs == FS_DIRTY ? RV_TB_FS_DIRTY : 0) | cpu_tb_debug_flag(cpu);
 }
 
 /* FP opcodes (unprivileged spec, chapter 34 and table 26.x for RVC): LOAD-FP,

@@ -49,19 +49,33 @@ typedef struct Gen {
     X64Emit e, c; /* hot, cold */
     JitCompile *jc;
     const IrBlock *ir;
-    Temp *t;
-    uint32_t owner[16]; /* temp held by each host register, 0 = free */
+    Temp *t;       /* indexed by root[v]: aliases share their root's Temp */
+    uint32_t *root; /* v, or the temp v is a bit-identical copy of (mov/bitcast) */
+    uint32_t owner[16]; /* temp (a root) held by each host register, 0 = free */
     uint32_t cur;
     int32_t next_slot;
-    uint8_t *pc_needed;
+    uint8_t *pc_needed; /* per insn: PC_NEEDED (insn_start), SET_DEAD (set) */
     bool pc_stored; /* cpu->pc holds the current insn's pc */
     uint64_t cur_pc;
     unsigned nexit;
     uint32_t skip; /* insn folded into the previous one (0 = none) */
+    IrVal cc_val;  /* the host flags hold "cc" for this 0/1 temp (setcond) */
+    X64Cond cc;
+    /* Fast-path guest accesses that may take a host fault (user mode: an
+     * unmapped page inside the guest space): host address and guest pc, for
+     * x64_fault_pc. The pc is stored only on the slow paths. */
+    struct { uint8_t *host; uint64_t pc; } *sites;
+    unsigned nsites, cap_sites;
     bool fail;
 } Gen;
 
 static bool have_fma;
+
+/* Per-insn marks of the pre-passes (Gen.pc_needed). */
+enum { PC_NEEDED = 1, SET_DEAD = 2 };
+
+/* Trailer of the fault-site table at the end of a block's cold area. */
+#define X64_SITES_MAGIC 0x53544c46u /* "FLTS" */
 
 bool x64_host_ok(void)
 {
@@ -109,7 +123,7 @@ static void spill(Gen *g, X64Reg r)
 {
     uint32_t v = g->owner[r];
     if (!v) return;
-    Temp *t = &g->t[v];
+    Temp *t = &g->t[g->root[v]];
     if (!t->in_mem) {
         if (t->slot < 0) t->slot = new_slot(g, 1);
         x64_emit_mov_mr(&g->e, true, SP(t->slot), r);
@@ -137,8 +151,8 @@ static void free_dying(Gen *g)
     for (unsigned i = 0; i < NPOOL; i++) {
         X64Reg r = pool_regs[i];
         uint32_t v = g->owner[r];
-        if (v && g->t[v].last <= g->cur) {
-            g->t[v].reg = -1;
+        if (v && g->t[g->root[v]].last <= g->cur) {
+            g->t[g->root[v]].reg = -1;
             g->owner[r] = 0;
         }
     }
@@ -148,11 +162,11 @@ static void free_dying(Gen *g)
 static void finish(Gen *g, IrVal dst, X64Reg src)
 {
     free_dying(g);
-    if (dst == IR_NONE || g->t[dst].last <= g->cur) return;
+    if (dst == IR_NONE || g->t[g->root[dst]].last <= g->cur) return;
     X64Reg r = alloc_reg(g);
     x64_emit_mov_rr(&g->e, true, r, src);
-    g->t[dst].reg = (int8_t)r;
-    g->owner[r] = dst;
+    g->t[g->root[dst]].reg = (int8_t)r;
+    g->owner[r] = g->root[dst];
 }
 
 /* dst takes over register r (which holds its value now). */
@@ -160,13 +174,48 @@ static void finish_in(Gen *g, IrVal dst, X64Reg r)
 {
     uint32_t old = g->owner[r];
     if (old) {
-        g->t[old].reg = -1;
+        g->t[g->root[old]].reg = -1;
         g->owner[r] = 0;
     }
     free_dying(g);
-    if (dst == IR_NONE || g->t[dst].last <= g->cur) return;
-    g->t[dst].reg = (int8_t)r;
-    g->owner[r] = dst;
+    if (dst == IR_NONE || g->t[g->root[dst]].last <= g->cur) return;
+    g->t[g->root[dst]].reg = (int8_t)r;
+    g->owner[r] = g->root[dst];
+}
+
+/* v is a temp in a register and the current insn is its last use: its
+ * register may take the result (the template computes in place). */
+static bool dies_in_reg(const Gen *g, IrVal v)
+{
+    return v != IR_NONE && T(g, v)->kind != IR_TEMP_CONST && g->t[g->root[v]].reg >= 0 &&
+           g->t[g->root[v]].last == g->cur;
+}
+
+static bool dst_used(const Gen *g, IrVal dst) { return dst != IR_NONE && g->t[g->root[dst]].last > g->cur; }
+
+/* A register for the result of the current insn, bound to dst at once (so
+ * later allocations in the template cannot take it); rax when the result is
+ * unused. Allocating may spill a value: operands must be read after this. */
+static X64Reg new_dst(Gen *g, IrVal dst)
+{
+    if (!dst_used(g, dst)) return X64_RAX;
+    X64Reg r = alloc_reg(g);
+    g->t[g->root[dst]].reg = (int8_t)r;
+    g->owner[r] = g->root[dst];
+    return r;
+}
+
+/* The register for the result: the register of `reuse` when that operand dies
+ * here (then *inplace is set: r already holds it), else new_dst. */
+static X64Reg dst_or_reuse(Gen *g, IrVal dst, IrVal reuse, bool *inplace)
+{
+    *inplace = false;
+    if (!dst_used(g, dst)) return X64_RAX;
+    if (dies_in_reg(g, reuse)) {
+        *inplace = true;
+        return (X64Reg)g->t[g->root[reuse]].reg;
+    }
+    return new_dst(g, dst);
 }
 
 /* dst <- v (64-bit copy of the value's representation). */
@@ -179,17 +228,17 @@ static void load(Gen *g, X64Reg dst, IrVal v)
         IrType t = ty(g, v);
         if (t == IR_I32 || t == IR_F32) c = (uint32_t)c;
         x64_emit_mov_ri(&g->e, dst, c);
-    } else if (g->t[v].reg >= 0) {
-        if ((X64Reg)g->t[v].reg != dst) x64_emit_mov_rr(&g->e, true, dst, (X64Reg)g->t[v].reg);
+    } else if (g->t[g->root[v]].reg >= 0) {
+        if ((X64Reg)g->t[g->root[v]].reg != dst) x64_emit_mov_rr(&g->e, true, dst, (X64Reg)g->t[g->root[v]].reg);
     } else {
-        x64_emit_mov_rm(&g->e, true, dst, SP(g->t[v].slot));
+        x64_emit_mov_rm(&g->e, true, dst, SP(g->t[g->root[v]].slot));
     }
 }
 
 /* A register holding v: its own, or scratch loaded. */
 static X64Reg reg_of(Gen *g, IrVal v, X64Reg scratch)
 {
-    if (v != IR_NONE && !is_c(g, v) && g->t[v].reg >= 0) return (X64Reg)g->t[v].reg;
+    if (v != IR_NONE && !is_c(g, v) && g->t[g->root[v]].reg >= 0) return (X64Reg)g->t[g->root[v]].reg;
     load(g, scratch, v);
     return scratch;
 }
@@ -206,17 +255,17 @@ static void alu(Gen *g, X64Alu op, bool w, X64Reg dst, IrVal v)
         }
         x64_emit_mov_ri(&g->e, X64_RDX, c);
         x64_emit_alu_rr(&g->e, op, w, dst, X64_RDX);
-    } else if (g->t[v].reg >= 0) {
-        x64_emit_alu_rr(&g->e, op, w, dst, (X64Reg)g->t[v].reg);
+    } else if (g->t[g->root[v]].reg >= 0) {
+        x64_emit_alu_rr(&g->e, op, w, dst, (X64Reg)g->t[g->root[v]].reg);
     } else {
-        x64_emit_alu_rm(&g->e, op, w, dst, SP(g->t[v].slot));
+        x64_emit_alu_rm(&g->e, op, w, dst, SP(g->t[g->root[v]].slot));
     }
 }
 
 /* Memory copy of a V128 temp: its slot (constants get one on first use). */
 static int32_t vslot(Gen *g, IrVal v)
 {
-    Temp *t = &g->t[v];
+    Temp *t = &g->t[g->root[v]];
     if (t->slot < 0) {
         t->slot = new_slot(g, 2);
         if (is_c(g, v)) {
@@ -272,7 +321,7 @@ static void load_arg(X64Emit *e, const Gen *g, X64Reg dst, Arg a)
         break;
     case A_VAL: {
         IrVal v = (IrVal)a.x;
-        const Temp *t = &g->t[v];
+        const Temp *t = &g->t[g->root[v]];
         if (v == IR_NONE) {
             x64_emit_mov_ri(e, dst, 0);
         } else if (is_c(g, v)) {
@@ -316,13 +365,15 @@ static void call_keep(Gen *g, X64Emit *e, const void *fn, const Arg *args, unsig
 
 /* -- pc bookkeeping ---------------------------------------------------------------- */
 
+/* No register is touched: slow-path stubs store the pc with the access's
+ * operands (possibly in rax) still live. */
 static void store_pc(X64Emit *e, uint64_t pc)
 {
     if (fits32(pc)) {
         x64_emit_mov_mi(e, true, M(R_CPU, offsetof(CpuState, pc)), (int32_t)pc);
     } else {
-        x64_emit_mov_ri(e, X64_RAX, pc);
-        x64_emit_mov_mr(e, true, M(R_CPU, offsetof(CpuState, pc)), X64_RAX);
+        x64_emit_mov_mi(e, false, M(R_CPU, offsetof(CpuState, pc)), (int32_t)(uint32_t)pc);
+        x64_emit_mov_mi(e, false, M(R_CPU, offsetof(CpuState, pc) + 4), (int32_t)(uint32_t)(pc >> 32));
     }
 }
 
@@ -343,11 +394,61 @@ static JitExit *new_exit(Gen *g, uint64_t pc)
     return x;
 }
 
-/* cpu->pc set: jumps to the block found for it by the system-mode lookup
- * (jit_helper_ind_lookup_sys), else returns `code` to the dispatcher. */
+/* cpu->pc set: jumps to the block found for it by the system-mode lookup,
+ * else returns `code` to the dispatcher. Inline first (every call to another
+ * page comes here, tens of millions per Linux boot): the code TLB entry of
+ * the target under the current fetch index, then the jump-cache entry, whose
+ * block must start at the physical pc the TLB gives (the cache alone cannot
+ * tell which mapping filled it). A dead block's entry jumps to its dead stub,
+ * so a stale entry is harmless. Anything else: jit_helper_ind_lookup_sys. */
+_Static_assert(offsetof(TlbEntry, pa) == 32 && MEM_EXEC == 2, "the probe reads tag[2] and pa");
 static void sys_lookup_jump(Gen *g, X64Emit *e, uint64_t code)
 {
+    uint8_t *miss[4];
+    uint64_t fl = g->ir->flags;
     x64_emit_mov_rm(e, true, X64_RSI, M(R_CPU, offsetof(CpuState, pc)));
+    x64_emit_mov_rm(e, true, X64_RCX, M(R_CPU, offsetof(CpuState, tlb)));
+    x64_emit_mov_rm(e, false, X64_RAX, M(X64_RCX, (int32_t)offsetof(Tlb, fetch_idx)));
+    x64_emit_imul_rri(e, false, X64_RAX, X64_RAX, (int32_t)(TLB_SIZE * sizeof(TlbEntry)));
+    x64_emit_alu_rr(e, X64_ADD, true, X64_RCX, X64_RAX);
+    x64_emit_mov_rr(e, false, X64_RAX, X64_RSI);
+    x64_emit_shift_ri(e, X64_SHR, false, X64_RAX, TLB_PAGE_SHIFT);
+    x64_emit_alu_ri(e, X64_AND, false, X64_RAX, TLB_SIZE - 1);
+    x64_emit_imul_rri(e, false, X64_RAX, X64_RAX, (int32_t)sizeof(TlbEntry));
+    x64_emit_alu_rr(e, X64_ADD, true, X64_RCX, X64_RAX);
+    x64_emit_mov_rr(e, true, X64_RDX, X64_RSI);
+    x64_emit_alu_ri(e, X64_AND, true, X64_RDX, (int32_t)TLB_PAGE_MASK);
+    x64_emit_alu_rm(e, X64_CMP, true, X64_RDX, M(X64_RCX, 8 * MEM_EXEC));
+    miss[0] = x64_emit_jcc8_fwd(e, X64_CC_NE);
+    /* rdx = physical pc */
+    x64_emit_mov_rm(e, true, X64_RDX, M(X64_RCX, (int32_t)offsetof(TlbEntry, pa)));
+    x64_emit_mov_rr(e, false, X64_RAX, X64_RSI);
+    x64_emit_alu_ri(e, X64_AND, false, X64_RAX, (int32_t)~TLB_PAGE_MASK);
+    x64_emit_alu_rr(e, X64_OR, true, X64_RDX, X64_RAX);
+    /* Jump cache: entry (pc >> 1) & mask, 32 bytes each, at r12. */
+    x64_emit_mov_rr(e, false, X64_RAX, X64_RSI);
+    x64_emit_shift_ri(e, X64_SHR, false, X64_RAX, 1);
+    x64_emit_alu_ri(e, X64_AND, false, X64_RAX, JIT_JC_SIZE - 1);
+    x64_emit_shift_ri(e, X64_SHL, false, X64_RAX, 5);
+    x64_emit_alu_rm(e, X64_CMP, true, X64_RSI, x64_mem_idx(R_VCPU, X64_RAX, 1, 0));
+    miss[1] = x64_emit_jcc8_fwd(e, X64_CC_NE);
+    if (fits32(fl)) {
+        x64_emit_alu_mi(e, X64_CMP, true, x64_mem_idx(R_VCPU, X64_RAX, 1, 8), (int32_t)fl);
+    } else {
+        x64_emit_mov_ri(e, X64_RDI, fl);
+        x64_emit_alu_rm(e, X64_CMP, true, X64_RDI, x64_mem_idx(R_VCPU, X64_RAX, 1, 8));
+    }
+    miss[2] = x64_emit_jcc8_fwd(e, X64_CC_NE);
+    x64_emit_mov_rm(e, true, X64_RCX, x64_mem_idx(R_VCPU, X64_RAX, 1, 24));
+    x64_emit_alu_rm(e, X64_CMP, true, X64_RDX, M(X64_RCX, (int32_t)offsetof(JitBlock, ppc)));
+    miss[3] = x64_emit_jcc8_fwd(e, X64_CC_NE);
+    if (g->jc->tlb_stats) {
+        /* -d tlb-stats: the code TLB hit, counted as tlb_code_phys would. */
+        x64_emit_mov_rm(e, true, X64_RCX, M(R_CPU, offsetof(CpuState, tlb)));
+        x64_emit_alu_mi(e, X64_ADD, true, M(X64_RCX, (int32_t)offsetof(Tlb, stats.hits)), 1);
+    }
+    x64_emit_jmp_m(e, x64_mem_idx(R_VCPU, X64_RAX, 1, 16));
+    for (int i = 0; i < 4; i++) x64_bind8(e, miss[i]);
     x64_emit_mov_rr(e, true, X64_RDI, R_CPU);
     x64_emit_mov_ri(e, X64_RDX, g->ir->flags);
     x64_emit_call(e, (const void *)jit_helper_ind_lookup_sys);
@@ -365,8 +466,13 @@ static uint8_t *exit_stub(Gen *g, JitExit *x)
 {
     uint8_t *s = g->c.p;
     store_pc(&g->c, x->pc);
-    if (g->jc->sys && !jit_same_page(x->pc, g->ir->pc)) sys_lookup_jump(g, &g->c, (uint64_t)(uintptr_t)x);
-    else ret_to_dispatcher(&g->c, (uint64_t)(uintptr_t)x);
+    if (g->jc->sys && !jit_same_page(x->pc, g->ir->pc)) {
+        /* -d jit-stats (jitsys): cross-page exits, looked up like indirect ones. */
+        if (g->jc->stats) x64_emit_alu_mi(&g->c, X64_ADD, true, M(R_VCPU, (int32_t)JIT_VCPU_NXDIRECT_OFF), 1);
+        sys_lookup_jump(g, &g->c, (uint64_t)(uintptr_t)x);
+    } else {
+        ret_to_dispatcher(&g->c, (uint64_t)(uintptr_t)x);
+    }
     return s;
 }
 
@@ -429,33 +535,60 @@ static void bin_alu(Gen *g, const IrInsn *in, X64Alu op)
 {
     bool w = in->type == IR_I64;
     IrVal a = in->args[0], b = in->args[1];
-    if (!is_c(g, a) && g->t[a].reg >= 0 && g->t[a].last == g->cur && a != b) {
-        X64Reg r = (X64Reg)g->t[a].reg;
+    bool commut = op == X64_ADD || op == X64_AND || op == X64_OR || op == X64_XOR;
+    if (dies_in_reg(g, a) && a != b) {
+        X64Reg r = (X64Reg)g->t[g->root[a]].reg;
         alu(g, op, w, r, b);
         finish_in(g, in->dst, r);
         return;
     }
-    load_a(g, a);
-    alu(g, op, w, X64_RAX, b);
-    finish(g, in->dst, X64_RAX);
+    if (commut && dies_in_reg(g, b) && a != b) {
+        X64Reg r = (X64Reg)g->t[g->root[b]].reg;
+        alu(g, op, w, r, a);
+        finish_in(g, in->dst, r);
+        return;
+    }
+    X64Reg d = new_dst(g, in->dst);
+    if (op == X64_ADD && !is_c(g, a) && g->t[g->root[a]].reg >= 0) {
+        /* Three-operand add: lea d, [a + b] / [a + imm]. */
+        X64Reg ra = (X64Reg)g->t[g->root[a]].reg;
+        if (is_c(g, b) && fits32(w ? cv(g, b) : (uint64_t)(int64_t)(int32_t)cv(g, b))) {
+            x64_emit_lea(&g->e, w, d, M(ra, (int32_t)cv(g, b)));
+            finish_in(g, in->dst, d);
+            return;
+        }
+        if (!is_c(g, b) && g->t[g->root[b]].reg >= 0) {
+            x64_emit_lea(&g->e, w, d, x64_mem_idx(ra, (X64Reg)g->t[g->root[b]].reg, 1, 0));
+            finish_in(g, in->dst, d);
+            return;
+        }
+    }
+    load(g, d, a);
+    alu(g, op, w, d, b);
+    finish_in(g, in->dst, d);
 }
 
 static void shift_op(Gen *g, const IrInsn *in, X64Shift op)
 {
     bool w = in->type == IR_I64;
     IrVal b = in->args[1];
+    bool inplace;
     if (is_c(g, b)) {
         unsigned n = (unsigned)cv(g, b) & (w ? 63 : 31);
-        load_a(g, in->args[0]);
-        if (n) x64_emit_shift_ri(&g->e, op, w, X64_RAX, (uint8_t)n);
-        else if (!w) x64_emit_mov_rr(&g->e, false, X64_RAX, X64_RAX);
+        X64Reg d = dst_or_reuse(g, in->dst, in->args[0], &inplace);
+        if (!inplace) load(g, d, in->args[0]);
+        if (n) x64_emit_shift_ri(&g->e, op, w, d, (uint8_t)n);
+        else if (!w) x64_emit_mov_rr(&g->e, false, d, d);
+        finish_in(g, in->dst, d);
     } else {
         load(g, X64_RCX, b);
-        load_a(g, in->args[0]);
+        X64Reg d = dst_or_reuse(g, in->dst, in->args[0], &inplace);
+        if (d == X64_RCX) d = X64_RAX; /* never: rcx is not allocatable */
+        if (!inplace) load(g, d, in->args[0]);
         /* The count is masked to 5 or 6 bits by the CPU: exactly "modulo the width". */
-        x64_emit_shift_rcl(&g->e, op, w, X64_RAX);
+        x64_emit_shift_rcl(&g->e, op, w, d);
+        finish_in(g, in->dst, d);
     }
-    finish(g, in->dst, X64_RAX);
 }
 
 static void divrem(Gen *g, const IrInsn *in, bool sign, bool rem)
@@ -498,11 +631,13 @@ static void divrem(Gen *g, const IrInsn *in, bool sign, bool rem)
 static void minmax(Gen *g, const IrInsn *in, X64Cond take_b)
 {
     bool w = in->type == IR_I64;
-    load(g, X64_RCX, in->args[1]);
-    load_a(g, in->args[0]);
-    x64_emit_alu_rr(&g->e, X64_CMP, w, X64_RAX, X64_RCX);
-    x64_emit_cmov(&g->e, take_b, w, X64_RAX, X64_RCX);
-    finish(g, in->dst, X64_RAX);
+    bool inplace;
+    X64Reg d = dst_or_reuse(g, in->dst, in->args[0], &inplace);
+    X64Reg rb = reg_of(g, in->args[1], X64_RCX);
+    if (!inplace) load(g, d, in->args[0]);
+    x64_emit_alu_rr(&g->e, X64_CMP, w, d, rb);
+    x64_emit_cmov(&g->e, take_b, w, d, rb);
+    finish_in(g, in->dst, d);
 }
 
 /* Flag computations: run the x86 op, read its flag. */
@@ -542,22 +677,24 @@ static void bitfield(Gen *g, const IrInsn *in)
         finish(g, in->dst, X64_RAX);
         return;
     }
-    load_a(g, in->args[0]);
+    bool inplace;
+    X64Reg d = dst_or_reuse(g, in->dst, in->args[0], &inplace);
+    if (!inplace) load(g, d, in->args[0]);
     unsigned left = W - pos - len, right = W - len;
     if (in->op == IR_OP_extract && pos + len == W) {
-        if (pos) x64_emit_shift_ri(e, X64_SHR, w, X64_RAX, (uint8_t)pos);
-        else if (!w) x64_emit_mov_rr(e, false, X64_RAX, X64_RAX);
+        if (pos) x64_emit_shift_ri(e, X64_SHR, w, d, (uint8_t)pos);
+        else if (!w) x64_emit_mov_rr(e, false, d, d);
     } else if (in->op == IR_OP_extract && len <= 31) {
-        if (pos) x64_emit_shift_ri(e, X64_SHR, w, X64_RAX, (uint8_t)pos);
-        x64_emit_alu_ri(e, X64_AND, false, X64_RAX, (int32_t)((1u << len) - 1));
+        if (pos) x64_emit_shift_ri(e, X64_SHR, w, d, (uint8_t)pos);
+        x64_emit_alu_ri(e, X64_AND, false, d, (int32_t)((1u << len) - 1));
     } else {
-        if (left) x64_emit_shift_ri(e, X64_SHL, w, X64_RAX, (uint8_t)left);
+        if (left) x64_emit_shift_ri(e, X64_SHL, w, d, (uint8_t)left);
         if (right)
-            x64_emit_shift_ri(e, in->op == IR_OP_sextract ? X64_SAR : X64_SHR, w, X64_RAX,
+            x64_emit_shift_ri(e, in->op == IR_OP_sextract ? X64_SAR : X64_SHR, w, d,
                               (uint8_t)right);
-        else if (!w) x64_emit_mov_rr(e, false, X64_RAX, X64_RAX);
+        else if (!w) x64_emit_mov_rr(e, false, d, d);
     }
-    finish(g, in->dst, X64_RAX);
+    finish_in(g, in->dst, d);
 }
 
 static void unop(Gen *g, const IrInsn *in)
@@ -565,6 +702,37 @@ static void unop(Gen *g, const IrInsn *in)
     bool w = in->type == IR_I64;
     X64Emit *e = &g->e;
     IrVal a = in->args[0];
+    if (in->op != IR_OP_parity && in->op != IR_OP_brev) {
+        /* Straight into the result's register (in place when a dies here). */
+        bool inplace;
+        X64Reg d = dst_or_reuse(g, in->dst, a, &inplace);
+        X64Reg s = inplace ? d : X64_NOREG;
+        switch (in->op) {
+        case IR_OP_not: case IR_OP_neg: case IR_OP_bswap:
+            if (!inplace) load(g, d, a);
+            if (in->op == IR_OP_not) x64_emit_not_r(e, w, d);
+            else if (in->op == IR_OP_neg) x64_emit_neg_r(e, w, d);
+            else x64_emit_bswap(e, w, d);
+            break;
+        default:
+            if (!inplace) s = reg_of(g, a, X64_RAX);
+            switch (in->op) {
+            case IR_OP_clz: x64_emit_lzcnt(e, w, d, s); break;
+            case IR_OP_ctz: x64_emit_tzcnt(e, w, d, s); break;
+            case IR_OP_cpop: x64_emit_popcnt(e, w, d, s); break;
+            case IR_OP_sext8: x64_emit_movsx8_rr(e, w, d, s); break;
+            case IR_OP_sext16: x64_emit_movsx16_rr(e, w, d, s); break;
+            case IR_OP_sext32: case IR_OP_exts: x64_emit_movsxd_rr(e, d, s); break;
+            case IR_OP_zext8: x64_emit_movzx8_rr(e, d, s); break;
+            case IR_OP_zext16: x64_emit_movzx16_rr(e, d, s); break;
+            case IR_OP_zext32: case IR_OP_extu: case IR_OP_trunc: x64_emit_mov_rr(e, false, d, s); break;
+            default: g->fail = true; return;
+            }
+            break;
+        }
+        finish_in(g, in->dst, d);
+        return;
+    }
     switch (in->op) {
     case IR_OP_not: load_a(g, a); x64_emit_not_r(e, w, X64_RAX); break;
     case IR_OP_neg: load_a(g, a); x64_emit_neg_r(e, w, X64_RAX); break;
@@ -638,7 +806,26 @@ static void sys_tlb_check(Gen *g, X64Reg R, unsigned mo, unsigned lg, MemAccess 
         x64_emit_jcc(e, X64_CC_NE, slow);
         x64_bind8(e, nocode);
     }
+    if (g->jc->tlb_stats) {
+        /* -d tlb-stats (jitsys): count the inline hit like the soft MMU's own
+         * (Tlb.stats.hits); rdx is free here, flags are dead. */
+        x64_emit_mov_rm(e, true, X64_RDX, M(R_CPU, offsetof(CpuState, tlb)));
+        x64_emit_alu_mi(e, X64_ADD, true, M(X64_RDX, (int32_t)offsetof(Tlb, stats.hits)), 1);
+    }
     x64_emit_mov_rm(e, true, X64_RCX, M(X64_RCX, base + (int32_t)offsetof(TlbEntry, addend)));
+}
+
+/* The next hot instruction is a direct guest access: record it (see Gen.sites). */
+static void note_site(Gen *g)
+{
+    if (g->nsites == g->cap_sites) {
+        g->cap_sites = g->cap_sites ? 2 * g->cap_sites : 16;
+        g->sites = realloc(g->sites, g->cap_sites * sizeof(*g->sites));
+        if (!g->sites) abort(); /* host OOM */
+    }
+    g->sites[g->nsites].host = g->e.p;
+    g->sites[g->nsites].pc = g->cur_pc;
+    g->nsites++;
 }
 
 static void emit_ld(Gen *g, const IrInsn *in)
@@ -649,11 +836,17 @@ static void emit_ld(Gen *g, const IrInsn *in)
     X64Emit *e = &g->e;
     if (lg == 4 || t == IR_V128) {
         int32_t s = vslot(g, in->dst);
+        if (!g->pc_stored) store_pc(e, g->cur_pc);
+        g->pc_stored = true;
         call_keep(g, e, (const void *)interp_ld128,
                   ARGS(ACPU, AV(in->args[0]), AI(mo), ((Arg){A_SLOTPTR, (uint64_t)s})));
         free_dying(g);
         return;
     }
+    /* The result goes straight to its register (the address's, when the
+     * address dies here: it is read before the load writes). */
+    bool inplace;
+    X64Reg d = dst_or_reuse(g, in->dst, in->args[0], &inplace);
     X64Reg R = addr_reg(g, in->args[0]);
     uint8_t *stub = g->c.p;
     if ((mo & IR_MO_ALIGN) && lg) {
@@ -671,14 +864,16 @@ static void emit_ld(Gen *g, const IrInsn *in)
         x64_emit_alu_rr(e, X64_CMP, true, R, R_LIM);
         x64_emit_jcc(e, X64_CC_AE, stub);
     }
+    note_site(g);
     switch (lg) {
-    case 0: if (sign) x64_emit_movsx8_rm(e, w64, X64_RAX, m); else x64_emit_movzx8_rm(e, X64_RAX, m); break;
-    case 1: if (sign) x64_emit_movsx16_rm(e, w64, X64_RAX, m); else x64_emit_movzx16_rm(e, X64_RAX, m); break;
-    case 2: if (sign && w64) x64_emit_movsxd_rm(e, X64_RAX, m); else x64_emit_mov_rm(e, false, X64_RAX, m); break;
-    default: x64_emit_mov_rm(e, true, X64_RAX, m); break;
+    case 0: if (sign) x64_emit_movsx8_rm(e, w64, d, m); else x64_emit_movzx8_rm(e, d, m); break;
+    case 1: if (sign) x64_emit_movsx16_rm(e, w64, d, m); else x64_emit_movzx16_rm(e, d, m); break;
+    case 2: if (sign && w64) x64_emit_movsxd_rm(e, d, m); else x64_emit_mov_rm(e, false, d, m); break;
+    default: x64_emit_mov_rm(e, true, d, m); break;
     }
     uint8_t *join = e->p;
     /* Slow path: bounds, alignment, byte order, faults (interp_ld raises). */
+    if (!g->pc_stored) store_pc(&g->c, g->cur_pc);
     save_regs(&g->c, g);
     load_arg(&g->c, g, X64_RSI, (Arg){A_REG, R});
     x64_emit_mov_rr(&g->c, true, X64_RDI, R_CPU);
@@ -686,8 +881,9 @@ static void emit_ld(Gen *g, const IrInsn *in)
     x64_emit_mov_ri(&g->c, X64_RCX, w64);
     x64_emit_call(&g->c, (const void *)interp_ld);
     restore_regs(&g->c, g);
+    if (d != X64_RAX) x64_emit_mov_rr(&g->c, true, d, X64_RAX);
     x64_emit_jmp(&g->c, join);
-    finish(g, in->dst, X64_RAX);
+    finish_in(g, in->dst, d);
 }
 
 static void emit_st(Gen *g, const IrInsn *in)
@@ -697,6 +893,8 @@ static void emit_st(Gen *g, const IrInsn *in)
     X64Emit *e = &g->e;
     if (lg == 4 || ty(g, v) == IR_V128) {
         int32_t s = vslot(g, v);
+        if (!g->pc_stored) store_pc(e, g->cur_pc);
+        g->pc_stored = true;
         call_keep(g, e, (const void *)interp_st128,
                   ARGS(ACPU, AV(in->args[0]), AI(mo), ((Arg){A_SLOTPTR, (uint64_t)s})));
         free_dying(g);
@@ -724,6 +922,7 @@ static void emit_st(Gen *g, const IrInsn *in)
         x64_emit_jcc(e, X64_CC_AE, stub);
     }
     if (sys) V = reg_of(g, v, X64_RDX);
+    note_site(g);
     switch (lg) {
     case 0: x64_emit_mov_mr8(e, m, V); break;
     case 1: x64_emit_mov_mr16(e, m, V); break;
@@ -731,6 +930,7 @@ static void emit_st(Gen *g, const IrInsn *in)
     default: x64_emit_mov_mr(e, true, m, V); break;
     }
     uint8_t *join = e->p;
+    if (!g->pc_stored) store_pc(&g->c, g->cur_pc);
     save_regs(&g->c, g);
     load_arg(&g->c, g, X64_RDX, sys ? AV(v) : (Arg){A_REG, V});
     load_arg(&g->c, g, X64_RSI, (Arg){A_REG, R});
@@ -781,6 +981,15 @@ static void fp_slow_call(Gen *g, X64Emit *e, const IrInsn *in)
     }
 }
 
+/* Constants of the FP fast paths, in the pool head (rip-relative operands):
+ * the bounds of |r| << 1 for "finite" (add/sub) and "finite and >= 2^-900
+ * (2^-100 for f32)" (the others), as inf2 and lo2 / span = inf2 - lo2. */
+typedef struct FpConsts {
+    uint64_t inf64, lo64, span64;
+    uint32_t inf32, lo32, span32;
+} FpConsts;
+static const FpConsts *fp_consts;
+
 static void fp_arith(Gen *g, const IrInsn *in)
 {
     IrType t = (IrType)in->type;
@@ -801,6 +1010,10 @@ static void fp_arith(Gen *g, const IrInsn *in)
         finish(g, in->dst, X64_RAX);
         return;
     }
+    /* The result's register, written at the join only (every path has the
+     * result in rax there; the operands' registers stay intact before). */
+    bool inplace;
+    X64Reg d = dst_or_reuse(g, in->dst, a, &inplace);
 
     x64_emit_test_mi8(e, M(R_CPU, offsetof(CpuState, fp.mode)),
                       FP_MODE_FZ | FP_MODE_DAZ | FP_MODE_NAN_X86);
@@ -817,7 +1030,12 @@ static void fp_arith(Gen *g, const IrInsn *in)
         x64_emit_sse_arith(e, opc[op - IR_OP_fadd], dbl, 2, 1);
         break;
     }
-    case IR_OP_fsqrt: x64_emit_sse_arith(e, 0x51, dbl, 2, 0); break;
+    case IR_OP_fsqrt:
+        /* sqrtsd writes only the low lane: sqrt xmm2 in place after a copy,
+         * so it does not wait for xmm2's last writer. */
+        x64_emit_sse_rr(e, pfx, 0x28, 2, 0);
+        x64_emit_sse_arith(e, 0x51, dbl, 2, 2);
+        break;
     default: {
         static const uint8_t fop[4] = {0xa9, 0xad, 0xab, 0xaf}; /* madd, nmadd, msub, nmsub */
         to_xmm(g, 2, c3, dbl);
@@ -828,18 +1046,17 @@ static void fp_arith(Gen *g, const IrInsn *in)
     }
     if (dbl) x64_emit_movq_rx(e, X64_RAX, res);
     else x64_emit_movd_rx(e, X64_RAX, res);
-    /* Range: |r| (sign shifted out) in [lo, inf). */
+    /* Range: |r| (sign shifted out) in [lo, inf): rcx = r << 1, then one
+     * unsigned compare against constants in the pool head (FpConsts). */
     bool addlike = op == IR_OP_fadd || op == IR_OP_fsub;
-    uint64_t inf2 = dbl ? 0xffe0000000000000ull : 0xff000000ull;
-    uint64_t lo2 = addlike ? 0 : dbl ? (123ull << 52) << 1 : (27ull << 23) << 1;
-    x64_emit_mov_rr(e, dbl, X64_RCX, X64_RAX);
-    x64_emit_shift_ri(e, X64_SHL, dbl, X64_RCX, 1);
-    if (lo2) {
-        x64_emit_mov_ri(e, X64_RDX, lo2);
-        x64_emit_alu_rr(e, X64_SUB, dbl, X64_RCX, X64_RDX);
-    }
-    x64_emit_mov_ri(e, X64_RDX, inf2 - lo2);
-    x64_emit_alu_rr(e, X64_CMP, dbl, X64_RCX, X64_RDX);
+    x64_emit_lea(e, dbl, X64_RCX, x64_mem_idx(X64_RAX, X64_RAX, 1, 0));
+    const FpConsts *k = fp_consts;
+    if (!addlike)
+        x64_emit_alu_rm(e, X64_SUB, dbl, X64_RCX,
+                        x64_mem_rip(dbl ? (const void *)&k->lo64 : (const void *)&k->lo32));
+    const void *bound = addlike ? (dbl ? (const void *)&k->inf64 : (const void *)&k->inf32)
+                                : (dbl ? (const void *)&k->span64 : (const void *)&k->span32);
+    x64_emit_alu_rm(e, X64_CMP, dbl, X64_RCX, x64_mem_rip(bound));
     x64_emit_jcc(e, X64_CC_AE, slow);
     /* Inexact matters only while NX is clear. */
     x64_emit_test_mi8(e, M(R_CPU, offsetof(CpuState, fp.flags)), FP_FLAG_NX);
@@ -847,6 +1064,7 @@ static void fp_arith(Gen *g, const IrInsn *in)
     x64_emit_jcc(e, X64_CC_E, exact);
     uint8_t *join = e->p;
     patch(g, back, join);
+    if (d != X64_RAX) x64_emit_mov_rr(e, true, d, X64_RAX);
 
     /* Cold exactness test: xmm3 = error term, zero iff exact. */
     if (op == IR_OP_fadd || op == IR_OP_fsub) {
@@ -879,7 +1097,7 @@ static void fp_arith(Gen *g, const IrInsn *in)
         x64_emit_alu_mi(c, X64_OR, false, M(R_CPU, offsetof(CpuState, fp.flags)), FP_FLAG_NX);
         x64_emit_jmp(c, join);
     }
-    finish(g, in->dst, X64_RAX);
+    finish_in(g, in->dst, d);
 }
 
 static void fp_cmp_op(Gen *g, const IrInsn *in)
@@ -891,6 +1109,11 @@ static void fp_cmp_op(Gen *g, const IrInsn *in)
     call_keep(g, &g->c, (const void *)fp_cmp,
               ARGS(AFP, AI(t), AV(in->args[0]), AV(in->args[1]), AI(in->imm), AI(in->aux != 0)));
     uint8_t *back = x64_emit_jmp_rel32(&g->c, NULL);
+    /* Denormal inputs read as zero (AArch64 FPCR.FZ: FPUnpack flushes them and
+     * raises IDC), and x86-style DE reporting: fp.c decides (found by
+     * tests/unit/test_a64_jit.c). */
+    x64_emit_test_mi8(e, M(R_CPU, offsetof(CpuState, fp.mode)), FP_MODE_DAZ | FP_MODE_NAN_X86);
+    x64_emit_jcc(e, X64_CC_NE, slow);
     to_xmm(g, 0, in->args[0], dbl);
     to_xmm(g, 1, in->args[1], dbl);
     x64_emit_ucomis(e, dbl, 0, 1);
@@ -952,6 +1175,62 @@ static void vec_op(Gen *g, const IrInsn *in)
 {
     X64Emit *e = &g->e;
     IrOp op = (IrOp)in->op;
+    /* vextract/vinsert inline (added for AArch64 scalar FP, which reads and
+     * writes lane 0 of a V register on every instruction): a lane is a load
+     * or store at its offset in the temp's frame copy. */
+    if (op == IR_OP_vextract && in->imm <= 3) {
+        int32_t s = vslot(g, in->args[0]) + (int32_t)(in->aux << in->imm);
+        switch (in->imm) {
+        case 0: x64_emit_movzx8_rm(e, X64_RAX, SP(s)); break;
+        case 1: x64_emit_movzx16_rm(e, X64_RAX, SP(s)); break;
+        default: x64_emit_mov_rm(e, in->imm == 3, X64_RAX, SP(s)); break;
+        }
+        finish(g, in->dst, X64_RAX);
+        return;
+    }
+    if (op == IR_OP_vinsert && in->imm <= 3) {
+        int32_t d = vslot(g, in->dst);
+        int32_t off = d + (int32_t)(in->aux << in->imm);
+        X64Reg v = reg_of(g, in->args[1], X64_RCX);
+        if (in->imm == 3) {
+            /* Whole 64-bit lanes through xmm0/xmm1 and one 16-byte store, so
+             * the 16-byte reload (set, next op) forwards from the store. */
+            IrVal a = in->args[0];
+            bool zero = is_c(g, a) && !T(g, a)->cval[0] && !T(g, a)->cval[1];
+            x64_emit_movq_xr(e, 1, v);                 /* xmm1 = 0:v */
+            if (zero && in->aux == 0) {
+                x64_emit_movdqu_mx(e, SP(d), 1);
+            } else {
+                x64_emit_movdqu_xm(e, 0, SP(vslot(g, a)));
+                if (in->aux == 0) x64_emit_sse_rr(e, 0xf2, 0x10, 0, 1); /* movsd xmm0, xmm1 */
+                else x64_emit_sse_rr(e, 0, 0x16, 0, 1);                 /* movlhps xmm0, xmm1 */
+                x64_emit_movdqu_mx(e, SP(d), 0);
+            }
+            free_dying(g);
+            return;
+        }
+        if (is_c(g, in->args[0])) { /* e.g. a scalar write: zero:x */
+            for (int h = 0; h < 2; h++) {
+                uint64_t c = T(g, in->args[0])->cval[h];
+                if (fits32(c)) {
+                    x64_emit_mov_mi(e, true, SP(d + 8 * h), (int32_t)c);
+                } else {
+                    x64_emit_mov_ri(e, X64_RAX, c);
+                    x64_emit_mov_mr(e, true, SP(d + 8 * h), X64_RAX);
+                }
+            }
+        } else {
+            x64_emit_movdqu_xm(e, 0, SP(vslot(g, in->args[0])));
+            x64_emit_movdqu_mx(e, SP(d), 0);
+        }
+        switch (in->imm) {
+        case 0: x64_emit_mov_mr8(e, SP(off), v); break;
+        case 1: x64_emit_mov_mr16(e, SP(off), v); break;
+        default: x64_emit_mov_mr(e, in->imm == 3, SP(off), v); break;
+        }
+        free_dying(g);
+        return;
+    }
     if (op == IR_OP_vextract) {
         call_keep(g, e, (const void *)interp_vextract,
                   ARGS(((Arg){A_SLOTPTR, (uint64_t)vslot(g, in->args[0])}), AI(in->imm), AI(in->aux)));
@@ -995,13 +1274,22 @@ static void gen_insn(Gen *g, uint32_t i)
     X64Emit *e = &g->e;
     bool w = in->type == IR_I64;
     g->cur = i;
+    /* Only set (plain stores) and goto_cond keep the flags of a setcond. */
+    if (in->op != IR_OP_set && in->op != IR_OP_goto_cond) g->cc_val = IR_NONE;
+    /* A pure op whose result nobody reads: nothing to emit. */
+    if (in->dst != IR_NONE && g->t[g->root[in->dst]].last <= i &&
+        !(ir_op_info[in->op].flags & (IR_OPF_SIDE | IR_OPF_FAULT | IR_OPF_EXIT | IR_OPF_FP | IR_OPF_MEM)) &&
+        in->op != IR_OP_call) {
+        free_dying(g);
+        return;
+    }
 
     switch ((IrOp)in->op) {
     case IR_OP_nop: return;
     case IR_OP_insn_start:
         g->cur_pc = in->imm;
         g->pc_stored = false;
-        if (g->pc_needed[i]) {
+        if (g->pc_needed[i] & PC_NEEDED) {
             store_pc(e, in->imm);
             g->pc_stored = true;
         }
@@ -1015,8 +1303,18 @@ static void gen_insn(Gen *g, uint32_t i)
             free_dying(g);
             return;
         }
-        load(g, X64_RAX, in->args[0]);
-        finish(g, in->dst, X64_RAX);
+        if (g->root[in->dst] != in->dst) { /* an alias: the same Temp */
+            free_dying(g);
+            return;
+        }
+        if (dies_in_reg(g, in->args[0])) {
+            finish_in(g, in->dst, (X64Reg)g->t[g->root[in->args[0]]].reg); /* a rename */
+            return;
+        } else {
+            X64Reg d = new_dst(g, in->dst);
+            if (d != X64_RAX) load(g, d, in->args[0]);
+            finish_in(g, in->dst, d);
+        }
         return;
 
     case IR_OP_get: {
@@ -1028,14 +1326,18 @@ static void gen_insn(Gen *g, uint32_t i)
             return;
         }
         free_dying(g);
-        if (g->t[in->dst].last <= i) return;
+        if (g->t[g->root[in->dst]].last <= i) return;
         X64Reg d = alloc_reg(g);
         x64_emit_mov_rm(e, r->type == IR_I64 || r->type == IR_F64, d, M(R_CPU, (int32_t)r->offset));
-        g->t[in->dst].reg = (int8_t)d;
-        g->owner[d] = in->dst;
+        g->t[g->root[in->dst]].reg = (int8_t)d;
+        g->owner[d] = g->root[in->dst];
         return;
     }
     case IR_OP_set: {
+        if (g->pc_needed[i] & SET_DEAD) {
+            free_dying(g);
+            return;
+        }
         const IrRegInfo *r = &g->ir->regs[in->imm];
         IrVal v = in->args[0];
         bool w64 = r->type == IR_I64 || r->type == IR_F64;
@@ -1057,14 +1359,23 @@ static void gen_insn(Gen *g, uint32_t i)
     case IR_OP_and: bin_alu(g, in, X64_AND); return;
     case IR_OP_or: bin_alu(g, in, X64_OR); return;
     case IR_OP_xor: bin_alu(g, in, X64_XOR); return;
-    case IR_OP_mul:
-        load_a(g, in->args[0]);
-        if (is_c(g, in->args[1]) && fits32(cv(g, in->args[1])))
-            x64_emit_imul_rri(e, w, X64_RAX, X64_RAX, (int32_t)cv(g, in->args[1]));
-        else
-            x64_emit_imul_rr(e, w, X64_RAX, reg_of(g, in->args[1], X64_RCX));
-        finish(g, in->dst, X64_RAX);
+    case IR_OP_mul: {
+        IrVal a = in->args[0], b = in->args[1];
+        if (is_c(g, a) && !is_c(g, b)) { IrVal tmp = a; a = b; b = tmp; }
+        if (dst_used(g, in->dst) && !dies_in_reg(g, a) && dies_in_reg(g, b) && a != b) {
+            IrVal tmp = a; a = b; b = tmp; /* commutes: multiply in b's register */
+        }
+        bool inplace;
+        X64Reg d = dst_or_reuse(g, in->dst, a, &inplace);
+        if (is_c(g, b) && (w ? fits32(cv(g, b)) : true)) {
+            x64_emit_imul_rri(e, w, d, inplace ? d : reg_of(g, a, X64_RAX), (int32_t)cv(g, b));
+        } else {
+            if (!inplace) load(g, d, a);
+            x64_emit_imul_rr(e, w, d, reg_of(g, b, X64_RCX));
+        }
+        finish_in(g, in->dst, d);
         return;
+    }
     case IR_OP_mulhs:
     case IR_OP_mulhu:
     case IR_OP_mulhsu:
@@ -1129,7 +1440,7 @@ static void gen_insn(Gen *g, uint32_t i)
 
     case IR_OP_setcond: {
         /* Fused with the goto_cond that consumes it, when nothing else does. */
-        if (nx && nx->op == IR_OP_goto_cond && nx->args[0] == in->dst && g->t[in->dst].last == i + 1) {
+        if (nx && nx->op == IR_OP_goto_cond && nx->args[0] == in->dst && g->t[g->root[in->dst]].last == i + 1) {
             X64Cond cc = emit_cmp(g, in);
             g->cur = i + 1;
             free_dying(g);
@@ -1137,10 +1448,15 @@ static void gen_insn(Gen *g, uint32_t i)
             g->skip = i + 1;
             return;
         }
+        X64Reg d = new_dst(g, in->dst);
         X64Cond cc = emit_cmp(g, in);
         x64_emit_setcc(e, cc, X64_RAX);
-        x64_emit_movzx8_rr(e, X64_RAX, X64_RAX);
-        finish(g, in->dst, X64_RAX);
+        x64_emit_movzx8_rr(e, d, X64_RAX);
+        finish_in(g, in->dst, d);
+        /* The flags still hold the condition: a goto_cond on dst with only
+         * flag-preserving ops between (set) branches on them directly. */
+        g->cc_val = in->dst;
+        g->cc = cc;
         return;
     }
     case IR_OP_select: {
@@ -1157,12 +1473,15 @@ static void gen_insn(Gen *g, uint32_t i)
             free_dying(g);
             return;
         }
-        load(g, X64_RCX, in->args[1]);
-        load(g, X64_RAX, in->args[2]);
+        bool inplace;
+        X64Reg d = dst_or_reuse(g, in->dst, in->args[2], &inplace);
         X64Reg c = reg_of(g, in->args[0], X64_RDX);
+        X64Reg a1 = reg_of(g, in->args[1], X64_RCX);
+        /* c and a1 are never d: d is fresh or (in place) is written by the cmov only. */
+        if (!inplace) load(g, d, in->args[2]);
         x64_emit_test_rr(e, true, c, c);
-        x64_emit_cmov(e, X64_CC_NE, true, X64_RAX, X64_RCX);
-        finish(g, in->dst, X64_RAX);
+        x64_emit_cmov(e, X64_CC_NE, true, d, a1);
+        finish_in(g, in->dst, d);
         return;
     }
 
@@ -1229,6 +1548,11 @@ static void gen_insn(Gen *g, uint32_t i)
         }
         return;
     case IR_OP_goto_cond: {
+        if (g->cc_val == in->args[0]) {
+            free_dying(g);
+            emit_goto_cc(g, g->cc, in->imm);
+            return;
+        }
         X64Reg c = reg_of(g, in->args[0], X64_RAX);
         x64_emit_test_rr(e, true, c, c);
         free_dying(g);
@@ -1326,22 +1650,63 @@ int x64_compile(JitCompile *jc)
     x64_init(&g->e, jc->hot, (size_t)(jc->hot_end - jc->hot));
     x64_init(&g->c, jc->cold, (size_t)(jc->cold_end - jc->cold));
 
-    /* Last uses (one forward pass; the def counts when a temp is never used). */
-    for (uint32_t v = 0; v < ir->ntemps; v++) t[v] = (Temp){.reg = -1, .slot = -1};
+    /* Aliases: a mov or a bitcast between I64 and F64 copies the bits a
+     * general register holds, so its result shares its source's Temp (no
+     * code, one register for both). */
+    uint32_t *root = malloc(ir->ntemps * sizeof(uint32_t));
+    if (!root) abort(); /* host OOM */
+    g->root = root;
+    for (uint32_t v = 0; v < ir->ntemps; v++) root[v] = v;
     for (uint32_t i = 0; i < n; i++) {
         const IrInsn *in = &ir->insns[i];
-        if (in->dst) t[in->dst].last = i;
-        for (unsigned k = 0; k < IR_MAX_ARGS; k++)
-            if (in->args[k]) t[in->args[k]].last = i;
+        if ((in->op != IR_OP_mov && in->op != IR_OP_bitcast) || !in->dst || is_c(g, in->args[0])) continue;
+        IrType st = ty(g, in->args[0]), dt = ty(g, in->dst);
+        bool wide = (st == IR_I64 || st == IR_F64) && (dt == IR_I64 || dt == IR_F64);
+        if (wide || (st == dt && st != IR_V128)) root[in->dst] = root[in->args[0]];
     }
     /* pc must be exact only at ops that may fault (as in the interpreter). */
     for (uint32_t i = n, fault = 0; i-- > 0;) {
         if (ir->insns[i].op == IR_OP_insn_start) {
-            pc_needed[i] = (uint8_t)fault;
+            pc_needed[i] = fault ? PC_NEEDED : 0;
             fault = 0;
-        } else if (ir_op_info[ir->insns[i].op].flags & IR_OPF_FAULT && ir->insns[i].op != IR_OP_raise) {
+        } else if (ir_op_info[ir->insns[i].op].flags & IR_OPF_FAULT && ir->insns[i].op != IR_OP_raise &&
+                   ir->insns[i].op != IR_OP_ld && ir->insns[i].op != IR_OP_st) {
+            /* ld/st store the pc on their slow paths; a host fault on the
+             * fast path finds it from the host pc (x64_fault_pc). */
             fault = 1;
         }
+    }
+
+    /* Dead register writes: a set overwritten by a later set of the same slot
+     * with nothing in between that can observe guest state (a fault, a call,
+     * a side exit, a read of the slot from memory) is never seen. One
+     * backward pass; slots never alias (one IrRegInfo offset each). */
+    uint8_t *later = calloc(ir->nregs ? ir->nregs : 1, 1);
+    if (!later) abort(); /* host OOM */
+    for (uint32_t i = n; i-- > 0;) {
+        const IrInsn *in = &ir->insns[i];
+        unsigned f = ir_op_info[in->op].flags;
+        if (in->op == IR_OP_set) {
+            if (in->imm >= ir->nregs) continue;
+            if (later[in->imm]) pc_needed[i] |= SET_DEAD;
+            later[in->imm] = 1;
+        } else if (in->op == IR_OP_get) {
+            if (in->imm < ir->nregs) later[in->imm] = 0;
+        } else if ((f & (IR_OPF_FAULT | IR_OPF_EXIT | IR_OPF_SIDE)) && in->op != IR_OP_insn_start) {
+            memset(later, 0, ir->nregs);
+        }
+    }
+    free(later);
+
+    /* Last uses (one forward pass; the def counts when a temp is never used;
+     * a dead set is no use). */
+    for (uint32_t v = 0; v < ir->ntemps; v++) t[v] = (Temp){.reg = -1, .slot = -1};
+    for (uint32_t i = 0; i < n; i++) {
+        const IrInsn *in = &ir->insns[i];
+        if (in->dst) t[root[in->dst]].last = i;
+        if (in->op == IR_OP_set && (pc_needed[i] & SET_DEAD)) continue;
+        for (unsigned k = 0; k < IR_MAX_ARGS; k++)
+            if (in->args[k]) t[root[in->args[k]]].last = i;
     }
 
     /* Entry: [countdown], patchable jump (dead-block switch), exit request. */
@@ -1379,6 +1744,8 @@ int x64_compile(JitCompile *jc)
     ret_to_dispatcher(&g->c, JIT_RET_INTERRUPT);
     x64_emit_alu_mi(e, X64_CMP, false, M(R_CPU, offsetof(CpuState, exit_request)), 0);
     x64_emit_jcc(e, X64_CC_NE, intr);
+    /* -d jit-stats (jitsys): block entries, for the in-code/chaining rates. */
+    if (jc->stats) x64_emit_alu_mi(e, X64_ADD, true, M(R_VCPU, (int32_t)JIT_VCPU_NENTRIES_OFF), 1);
 
     for (uint32_t i = 0; i < n && !g->fail; i++) {
         if (g->skip && i == g->skip) continue; /* fused into the previous insn */
@@ -1391,14 +1758,46 @@ int x64_compile(JitCompile *jc)
         ir_print(ir, stderr);
         abort();
     }
+    /* The fault-site table ends the cold area (read back by x64_fault_pc). */
+    x64_align(&g->c, 4, 0);
+    for (unsigned k = 0; k < g->nsites; k++) {
+        x64_u32(&g->c, (uint32_t)(g->sites[k].host - blk->code));
+        x64_u32(&g->c, (uint32_t)(g->sites[k].pc - ir->pc));
+    }
+    x64_u32(&g->c, g->nsites);
+    x64_u32(&g->c, X64_SITES_MAGIC);
     if (g->e.overflow || g->c.overflow) r = -ENOSPC;
     jc->hot_used = x64_size(&g->e);
     jc->cold_used = x64_size(&g->c);
     blk->nexits = g->nexit;
+    free(g->sites);
+    free(root);
     free(pc_needed);
     free(t);
     free(g);
     return r;
+}
+
+bool x64_fault_pc(const JitBlock *b, uintptr_t host_pc, uint64_t *pc)
+{
+    uintptr_t code = (uintptr_t)b->code;
+    if (host_pc < code || host_pc - code >= b->hot_size || b->cold_size < 8) return false;
+    const uint8_t *end = b->cold + b->cold_size;
+    uint32_t n, magic;
+    memcpy(&n, end - 8, 4);
+    memcpy(&magic, end - 4, 4);
+    if (magic != X64_SITES_MAGIC || (size_t)n * 8 + 8 > b->cold_size) return false;
+    const uint8_t *tab = end - 8 - (size_t)n * 8;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t off, dpc;
+        memcpy(&off, tab + 8 * k, 4);
+        memcpy(&dpc, tab + 8 * k + 4, 4);
+        if (off == host_pc - code) {
+            *pc = b->pc + dpc;
+            return true;
+        }
+    }
+    return false;
 }
 
 /* -- Head: entry trampoline, epilogue, MXCSR images ----------------------------------------- */
@@ -1416,6 +1815,15 @@ size_t x64_gen_head(uint8_t *buf, size_t len)
     uint32_t *mxt = (uint32_t *)(void *)e.p;
     for (unsigned rm = 0; rm < 4; rm++) x64_u32(&e, 0x1f80u | (uint32_t)mxcsr_rc[rm] << 13);
     jit_mxcsr_table = mxt;
+    x64_align(&e, 8, 0);
+    FpConsts *fc = (FpConsts *)(void *)e.p;
+    static const FpConsts fcv = {
+        .inf64 = 0xffe0000000000000ull, .lo64 = (123ull << 52) << 1,
+        .span64 = 0xffe0000000000000ull - ((123ull << 52) << 1),
+        .inf32 = 0xff000000u, .lo32 = (27u << 23) << 1, .span32 = 0xff000000u - ((27u << 23) << 1),
+    };
+    for (size_t k = 0; k < sizeof(fcv); k++) x64_byte(&e, ((const uint8_t *)&fcv)[k]);
+    if (!e.overflow) fp_consts = fc;
     x64_align(&e, 16, 0);
 
     jit_enter = (JitEnterFn)(void *)e.p;

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+/* Interpreter vs JIT on random A64 blocks: data processing (immediate,
+ * shifted/extended register, bitfield, ADC/SBC, conditional compare and
+ * select, multiply, divide, bit ops), loads and stores (scaled offsets,
+ * pairs), scalar FP (arithmetic, FMADD, compares, FCSEL, conversions,
+ * rounding) under random FPCR modes, Advanced SIMD (integer, logical, FP,
+ * copies, saturating and pairwise ops through helpers) and forward branches.
+ * Both engines run the same code on identical CPUs and memory; every
+ * register, NZCV, FPSR/FPCR, QC and the data area must agree. The
+ * interpreter is the reference engine (docs/architecture.md). Fixed seeds;
+ * VM_CHECK_LONG=1 runs many more. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "frontend/aarch64/a64_cpu.h"
+#include "vm/engine.h"
+#include "vm/log.h"
+
+#define A_MEM (1u << 20)
+#define A_CODE 0x1000u
+#define A_DATA 0x40000u /* x28 points here: scaled offsets reach +32 KiB, pairs -512 */
+
+typedef struct AProc {
+    A64Cpu *cpu;
+    uint8_t *mem;
+} AProc;
+
+static int a_fetch(CpuState *cpu, uint64_t va, void *buf, unsigned len)
+{
+    if (va >= A_MEM || len > A_MEM - va) return -14;
+    memcpy(buf, cpu->guest_base + va, len);
+    return 0;
+}
+static const MemOps a_memops = {.fetch = a_fetch};
+static AProc pi, pj;
+
+static void a_new(AProc *p, const Engine *e)
+{
+    assert_int_equal(posix_memalign((void **)&p->cpu, 64, sizeof(A64Cpu)), 0);
+    memset(p->cpu, 0, sizeof(A64Cpu));
+    p->mem = calloc(1, A_MEM);
+    p->cpu->common.arch = &a64_arch;
+    p->cpu->common.mem = &a_memops;
+    p->cpu->common.guest_base = p->mem;
+    p->cpu->common.guest_limit = A_MEM;
+    a64_arch.cpu_reset(&p->cpu->common);
+    assert_int_equal(e->cpu_init(&p->cpu->common), 0);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    log_levels[LOG_IR] = LOG_WARN;
+    a_new(&pi, &interp_engine);
+    a_new(&pj, &jit_engine);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    interp_engine.cpu_free(&pi.cpu->common);
+    jit_engine.cpu_free(&pj.cpu->common);
+    free(pi.mem);
+    free(pj.mem);
+    free(pi.cpu);
+    free(pj.cpu);
+    return 0;
+}
+
+static int a_run(AProc *p, const Engine *e)
+{
+    e->invalidate(0, 0);
+    p->cpu->common.pc = A_CODE;
+    int r;
+    do r = e->exec(&p->cpu->common); while (r == EXCP_INTERRUPT);
+    return r;
+}
+
+/* -- Random A64 instructions (encodings: DDI 0487 C4.1) ------------------------------ */
+
+static uint64_t rng;
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+static unsigned rn(unsigned n) { return (unsigned)(rnd() % n); }
+/* Destinations avoid x28 (the data base); sources may be anything but SP
+ * where 31 means SP for the form. */
+static unsigned rd_(void) { return rn(10) ? rn(28) : 31; }
+static unsigned rs_(void) { return rn(12) ? rn(29) : 31; }
+static unsigned vr(void) { return rn(32); }
+
+static uint32_t gen_insn(unsigned idx, unsigned n)
+{
+    unsigned k = rn(100), sf = rn(2), S = rn(2), op = rn(2);
+    switch (k / 4) {
+    case 0: /* add/sub immediate */
+        return 0x11000000u | sf << 31 | op << 30 | S << 29 | rn(2) << 22 | rn(4096) << 10 | rs_() << 5 | rd_();
+    case 1: /* logical immediate: N = sf, imms not all ones */
+        if (sf) return 0x12000000u | 1u << 31 | rn(4) << 29 | 1u << 22 | rn(64) << 16 | rn(63) << 10 | rs_() << 5 | rd_();
+        return 0x12000000u | rn(4) << 29 | rn(32) << 16 | rn(31) << 10 | rs_() << 5 | rd_();
+    case 2: { /* move wide, bitfield, extract */
+        unsigned s = rn(3);
+        if (s == 0) return 0x12800000u | sf << 31 | (unsigned[]){0, 2, 3}[rn(3)] << 29 | rn(sf ? 4 : 2) << 21 | rn(65536) << 5 | rd_();
+        if (s == 1) return 0x13000000u | sf << 31 | rn(3) << 29 | sf << 22 | rn(sf ? 64 : 32) << 16 | rn(sf ? 64 : 32) << 10 | rs_() << 5 | rd_();
+        return 0x13800000u | sf << 31 | sf << 22 | rs_() << 16 | rn(sf ? 64 : 32) << 10 | rs_() << 5 | rd_();
+    }
+    case 3: /* logical shifted register */
+        return 0x0a000000u | sf << 31 | rn(4) << 29 | rn(4) << 22 | rn(2) << 21 | rs_() << 16 | rn(sf ? 64 : 32) << 10 | rs_() << 5 | rd_();
+    case 4: /* add/sub shifted register */
+        return 0x0b000000u | sf << 31 | op << 30 | S << 29 | rn(3) << 22 | rs_() << 16 | rn(sf ? 64 : 32) << 10 | rs_() << 5 | rd_();
+    case 5: /* add/sub extended register */
+        return 0x0b200000u | sf << 31 | op << 30 | S << 29 | rs_() << 16 | rn(8) << 13 | rn(5) << 10 | rs_() << 5 | rd_();
+    case 6: /* ADC/SBC(S), CCMP/CCMN */
+        if (rn(2)) return 0x1a000000u | sf << 31 | op << 30 | S << 29 | rs_() << 16 | rs_() << 5 | rd_();
+        return 0x3a400000u | sf << 31 | op << 30 | rs_() << 16 | rn(16) << 12 | rn(2) << 11 | rs_() << 5 | rn(16);
+    case 7: /* conditional select */
+        return 0x1a800000u | sf << 31 | op << 30 | rs_() << 16 | rn(16) << 12 | rn(2) << 10 | rs_() << 5 | rd_();
+    case 8: { /* multiply, divide, shifts, bit ops */
+        unsigned s = rn(4);
+        if (s == 0) return 0x1b000000u | sf << 31 | rs_() << 16 | rn(2) << 15 | rs_() << 10 | rs_() << 5 | rd_();
+        if (s == 1) return (rn(2) ? 0x9b400000u : 0x9bc00000u) | rs_() << 16 | 31u << 10 | rs_() << 5 | rd_();
+        if (s == 2) return 0x1ac00000u | sf << 31 | rs_() << 16 | (unsigned[]){2, 3, 8, 9, 10, 11}[rn(6)] << 10 | rs_() << 5 | rd_();
+        unsigned o = rn(6);
+        if (o == 3) sf = 1;
+        return 0x5ac00000u | sf << 31 | o << 10 | rs_() << 5 | rd_();
+    }
+    case 9: case 10: { /* loads and stores off x28 */
+        unsigned size = rn(4), opc = rn(4);
+        if (opc == 2 && size == 3) opc = 1;
+        if (opc == 3 && size >= 2) opc = 0;
+        if (rn(3) == 0) { /* pairs */
+            unsigned o = rn(2) ? 2 : 0, rt = rn(28), rt2 = (rt + 1 + rn(26)) % 28;
+            return 0x29000000u | o << 30 | rn(2) << 22 | (rn(128) & 0x7f) << 15 | rt2 << 10 | 28u << 5 | rt;
+        }
+        return 0x39000000u | size << 30 | opc << 22 | rn(4096) << 10 | 28u << 5 | rd_();
+    }
+    case 11: { /* FP and SIMD loads/stores (S, D, Q) */
+        unsigned sz = rn(3);
+        if (sz == 2) return 0x3d800000u | rn(2) << 22 | rn(2048) << 10 | 28u << 5 | vr();
+        return 0x3d000000u | (2 + sz) << 30 | rn(2) << 22 | rn(4096) << 10 | 28u << 5 | vr();
+    }
+    case 12: case 13: /* FP 2-source */
+        return 0x1e200800u | rn(2) << 22 | vr() << 16 | rn(9) << 12 | vr() << 5 | vr();
+    case 14: { /* FP 1-source: FMOV FABS FNEG FSQRT FCVT FRINT* */
+        static const unsigned o[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 14, 15};
+        return 0x1e204000u | rn(2) << 22 | o[rn(14)] << 15 | vr() << 5 | vr();
+    }
+    case 15: /* FMADD family */
+        return 0x1f000000u | rn(2) << 22 | rn(2) << 21 | vr() << 16 | rn(2) << 15 | vr() << 10 | vr() << 5 | vr();
+    case 16: { /* FCMP(E), FCSEL, FCCMP */
+        unsigned s = rn(3), ft = rn(2);
+        if (s == 0) return 0x1e202000u | ft << 22 | vr() << 16 | rn(4) << 3 | vr() << 5;
+        if (s == 1) return 0x1e200c00u | ft << 22 | vr() << 16 | rn(16) << 12 | vr() << 5 | vr();
+        return 0x1e200400u | ft << 22 | vr() << 16 | rn(16) << 12 | rn(2) << 4 | vr() << 5 | rn(16);
+    }
+    case 17: { /* int <-> FP conversions, FMOV general */
+        static const uint32_t base[] = {0x1e220000u, 0x1e230000u, 0x1e380000u, 0x1e390000u, 0x1e200000u,
+                                        0x1e300000u, 0x1e240000u, 0x1e280000u};
+        unsigned s = rn(10), ft = rn(2);
+        if (s >= 8) return (s == 8 ? 0x1e270000u : 0x1e260000u) | ft << 31 | ft << 22 | rs_() << 5 | (s == 8 ? vr() : rd_());
+        bool to_int = s >= 2;
+        return base[s] | sf << 31 | ft << 22 | (to_int ? vr() : rs_()) << 5 | (to_int ? rd_() : vr());
+    }
+    case 18: case 19: { /* vector three-same */
+        static const struct { unsigned u, op, size; } t[] = {
+            {0, 16, 9}, {1, 16, 9}, {0, 19, 8}, {1, 17, 9}, {0, 3, 0}, {0, 3, 2}, {1, 3, 0}, {1, 3, 1},
+            {0, 1, 9}, {1, 5, 9}, {0, 23, 9}, {0, 12, 8}, {1, 13, 8}, {0, 6, 9}, {1, 7, 9}, {0, 26, 5},
+            {1, 27, 5}, {0, 8, 9}, {0, 17, 9}, {1, 22, 6}};
+        unsigned i = rn(sizeof t / sizeof t[0]), q = rn(2), size;
+        size = t[i].size == 9 ? rn(4) : t[i].size == 8 ? rn(3) : t[i].size == 5 ? rn(2) : t[i].size == 6 ? 1 + rn(2) : t[i].size;
+        if (size == 3 || (t[i].size == 5 && size == 1)) q = 1;
+        return 0x0e200400u | q << 30 | t[i].u << 29 | size << 22 | vr() << 16 | t[i].op << 11 | vr() << 5 | vr();
+    }
+    case 20: { /* DUP (general), UMOV, INS, MOVI */
+        unsigned s = rn(4), e = rn(4), imm5 = (1u << e) | (rn(16 >> e) << (e + 1));
+        imm5 &= 31;
+        if (s == 0) return 0x0e000c00u | (e == 3 ? 1u : rn(2)) << 30 | imm5 << 16 | rs_() << 5 | vr();
+        if (s == 1) return 0x0e003c00u | (e == 3) << 30 | imm5 << 16 | vr() << 5 | rd_();
+        if (s == 2) return 0x4e001c00u | imm5 << 16 | rs_() << 5 | vr();
+        return 0x0f000400u | rn(2) << 30 | rn(8) << 16 | (unsigned[]){0, 2, 4, 6, 8, 10, 12, 14}[rn(8)] << 12 | rn(32) << 5 | vr();
+    }
+    case 21: /* saturating narrow/two-reg misc through helpers: SQXTN, ABS, CNT */
+        return (unsigned[]){0x0e214800u, 0x0e20b800u, 0x0e205800u, 0x2e212800u}[rn(4)] | rn(2) << 30 | vr() << 5 | vr();
+    case 22: /* MRS/MSR NZCV, FPSR */
+        if (rn(2)) return 0xd53b4200u | rd_();   /* mrs x, nzcv */
+        return rn(2) ? 0xd51b4200u | rs_() : 0xd53b4420u | rd_(); /* msr nzcv, x / mrs x, fpsr */
+    default: /* forward branches inside the sequence */
+        if (idx + 3 < n) {
+            unsigned off = 1 + rn(3);
+            if (rn(2)) return 0x54000000u | off << 5 | rn(15);
+            return 0x34000000u | sf << 31 | rn(2) << 24 | off << 5 | rs_();
+        }
+        return 0x91000000u | rn(4096) << 10 | rs_() << 5 | rd_();
+    }
+}
+
+static const uint64_t edge[] = {0, 1, 2, 0x7f, 0x80, 0xff, 0x7fffffff, 0x80000000, 0xffffffff,
+                                0x7fffffffffffffffull, 0x8000000000000000ull, ~0ull, 0x3ff0000000000000ull,
+                                0x7ff8000000000000ull, 0x7ff4000000000000ull, 0x3f800000, 0x7fc00000,
+                                0x000fffffffffffffull, 0x007fffff};
+
+static void diff(const char *what, int ri, int rj)
+{
+    A64Cpu *a = pi.cpu, *b = pj.cpu;
+    bool bad = ri != rj || a->common.pc != b->common.pc || memcmp(a->x, b->x, sizeof a->x) || a->sp != b->sp ||
+               a->nf != b->nf || a->zf != b->zf || a->cf != b->cf || a->vf != b->vf || a->qc != b->qc ||
+               a64_get_fpsr(&a->common) != a64_get_fpsr(&b->common) || a->fpcr != b->fpcr ||
+               memcmp(a->v, b->v, sizeof a->v) || memcmp(pi.mem + A_DATA - 0x1000, pj.mem + A_DATA - 0x1000, 0x10000);
+    if (!bad) return;
+    print_error("%s: exc %d/%d pc 0x%llx/0x%llx nzcv %llx/%llx fpsr %x/%x\n", what, ri, rj,
+                (unsigned long long)a->common.pc, (unsigned long long)b->common.pc,
+                (unsigned long long)a64_get_nzcv(&a->common), (unsigned long long)a64_get_nzcv(&b->common),
+                a64_get_fpsr(&a->common), a64_get_fpsr(&b->common));
+    for (int i = 0; i < 31; i++)
+        if (a->x[i] != b->x[i])
+            print_error("  x%d 0x%llx / 0x%llx\n", i, (unsigned long long)a->x[i], (unsigned long long)b->x[i]);
+    for (int i = 0; i < 32; i++)
+        if (memcmp(a->v[i], b->v[i], 16))
+            print_error("  v%d %016llx:%016llx / %016llx:%016llx\n", i, (unsigned long long)a->v[i][1],
+                        (unsigned long long)a->v[i][0], (unsigned long long)b->v[i][1], (unsigned long long)b->v[i][0]);
+    fail_msg("%s: interpreter and JIT differ", what);
+}
+
+static void fuzz_one(uint64_t seed, unsigned n)
+{
+    rng = seed * 0x9e3779b97f4a7c15ull + 7;
+    uint32_t code[256];
+    for (unsigned i = 0; i < n; i++) code[i] = gen_insn(i, n);
+    code[n] = 0xd4200000u; /* brk #0 */
+    uint64_t x[31], v[32][2], sp = rnd();
+    for (int i = 0; i < 31; i++) x[i] = rn(3) ? rnd() : edge[rn(sizeof edge / 8)];
+    for (int i = 0; i < 32; i++)
+        for (int h = 0; h < 2; h++) v[i][h] = rn(3) ? edge[rn(sizeof edge / 8)] : rnd();
+    x[28] = A_DATA;
+    uint32_t fpcr = (uint32_t)rn(4) << 22 | (rn(4) ? 0 : A64_FPCR_FZ) | (rn(3) ? 0 : A64_FPCR_DN);
+    uint32_t fpsr = rn(2) ? 0 : (uint32_t)rn(32);
+    uint64_t nzcv = (uint64_t)rn(16) << 28;
+    AProc *ps[2] = {&pi, &pj};
+    for (int k = 0; k < 2; k++) {
+        AProc *p = ps[k];
+        memset(p->mem, 0, A_MEM);
+        memcpy(p->mem + A_CODE, code, 4 * (n + 1));
+        uint64_t s2 = seed;
+        for (unsigned q = 0; q < 0x10000; q++) {
+            s2 = s2 * 6364136223846793005ull + 1442695040888963407ull;
+            p->mem[A_DATA - 0x1000 + q] = (uint8_t)(s2 >> 56);
+        }
+        memcpy(p->cpu->x, x, sizeof x);
+        memcpy(p->cpu->v, v, sizeof v);
+        p->cpu->sp = sp;
+        a64_set_fpcr(&p->cpu->common, fpcr);
+        a64_set_fpsr(&p->cpu->common, fpsr);
+        a64_set_nzcv(&p->cpu->common, nzcv);
+        p->cpu->common.res_valid = 0;
+        p->cpu->common.exception = 0;
+        p->cpu->common.fault_addr = 0;
+    }
+    int ri = a_run(&pi, &interp_engine), rj = a_run(&pj, &jit_engine);
+    char what[64];
+    snprintf(what, sizeof what, "seed %llu", (unsigned long long)seed);
+    if (getenv("VM_A64_JIT_DUMP") && (uint64_t)atoll(getenv("VM_A64_JIT_DUMP")) == seed)
+        for (unsigned i = 0; i <= n; i++) print_error(".inst 0x%08x\n", code[i]);
+    diff(what, ri, rj);
+}
+
+static void test_a64_random(void **s)
+{
+    (void)s;
+    const char *lg = getenv("VM_CHECK_LONG");
+    unsigned seeds = lg && *lg && *lg != '0' ? 100000 : 2000;
+    for (unsigned i = 1; i <= seeds; i++) fuzz_one(i, 8 + (i % 5) * 12);
+}
+
+/* The hot path of FP loops: a chain of scalar FP ops whose lane-0 values are
+ * forwarded in the frontend, under each FPCR rounding mode (tb_flags). */
+static void test_a64_fp_chain(void **s)
+{
+    (void)s;
+    static const uint32_t prog[] = {
+        0x1e602800, /* fadd d0, d0, d0 */
+        0x1e633842, /* fsub d2, d2, d3 */
+        0x1e610801, /* fmul d1, d0, d1 */
+        0x1e652840, /* fadd d0, d2, d5 */
+        0x1e661821, /* fdiv d1, d1, d6 */
+        0x1e220800, /* fmul s0, s0, s2 */
+        0x1f430c24, /* fmadd d4, d1, d3, d3 */
+        0x1e642080, /* fcmp d4, d4 */
+        0xd4200000, /* brk #0 */
+    };
+    for (unsigned mode = 0; mode < 16; mode++) {
+        rng = 1000 + mode;
+        AProc *ps[2] = {&pi, &pj};
+        uint64_t v[8];
+        for (int i = 0; i < 8; i++) v[i] = (rnd() & 0x3fffffffffffffffull) | 0x3000000000000000ull;
+        for (int k = 0; k < 2; k++) {
+            AProc *p = ps[k];
+            memcpy(p->mem + A_CODE, prog, sizeof prog);
+            memset(p->cpu->v, 0, sizeof p->cpu->v);
+            for (int i = 0; i < 8; i++) p->cpu->v[i][0] = v[i];
+            a64_set_fpcr(&p->cpu->common, (mode & 3) << 22 | (mode & 4 ? A64_FPCR_FZ : 0) | (mode & 8 ? A64_FPCR_DN : 0));
+            a64_set_fpsr(&p->cpu->common, 0);
+        }
+        int ri = a_run(&pi, &interp_engine), rj = a_run(&pj, &jit_engine);
+        assert_int_equal(ri, EXCP_BREAKPOINT);
+        diff("fp chain", ri, rj);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_a64_fp_chain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a64_random, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
