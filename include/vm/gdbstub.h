@@ -89,13 +89,23 @@ typedef enum GdbAction { GDB_ACT_STOP = 0, GDB_ACT_CONT, GDB_ACT_STEP } GdbActio
 
 typedef struct GdbStop {
     int tid;          /* thread that stopped (0: any) */
-    int sig;          /* 5 SIGTRAP, 2 SIGINT */
+    int sig;          /* gdb's numbering (GDB_SIG_*): 5 SIGTRAP, 2 SIGINT, ... */
     int reason;       /* CPU_STOP_* */
     int type;         /* breakpoint or watchpoint type (GDB_BP_* / GDB_WP_*) */
     uint64_t addr;    /* watchpoint address */
-    bool exited;      /* the program ended: W<code> */
+    bool exited;      /* the program ended: W<code>, or X<killed_by> */
     int code;
+    int killed_by;    /* with exited: the signal (gdb's numbering) that ended it, or 0 */
 } GdbStop;
+
+/* Signal numbers in stop replies and C/S packets are gdb's own (RSP "Stop
+ * Reply Packets": "as defined by GDB's signals.def"), not the host's or the
+ * guest's: they agree for 1-6, 8, 9, 11, 13-15 but not for SIGBUS (7 on
+ * Linux, 10 for gdb), SIGUSR1, SIGCHLD, real-time signals... These convert
+ * the asm-generic Linux numbering riscv64 and aarch64 guests use; 0 when
+ * there is no counterpart. */
+int gdb_sig_from_linux(int sig);
+int gdb_sig_to_linux(int gsig);
 
 typedef struct GdbOps {
     /* Sends bytes to the client. */
@@ -114,9 +124,10 @@ typedef struct GdbOps {
     /* Z/z: 0, -ENOSYS (unsupported type: empty reply), or -errno (E reply). */
     int (*insert_point)(void *opaque, int type, uint64_t addr, uint64_t kind);
     int (*remove_point)(void *opaque, int type, uint64_t addr, uint64_t kind);
-    /* Resumes: act[i] for thread i+1 (n threads). The glue calls
-     * gdb_stub_stopped when the target stops again. */
-    void (*resume)(void *opaque, const GdbAction *act, int n);
+    /* Resumes: act[i] for thread i+1 (n threads), sig[i] the signal gdb
+     * passes to it (C/S/vCont;C/S, gdb's numbering, 0: none). The glue
+     * calls gdb_stub_stopped when the target stops again. */
+    void (*resume)(void *opaque, const GdbAction *act, const int *sig, int n);
     /* Ctrl-C while running: stop every thread soon (then gdb_stub_stopped). */
     void (*interrupt)(void *opaque);
     /* D: every breakpoint removed, the guest runs on; k: vm exits. */

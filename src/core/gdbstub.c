@@ -233,12 +233,51 @@ static int cur_thread(GdbStub *s)
     return thread_list(s, tids) ? tids[0] : 1;
 }
 
+/* -- Signal numbers ------------------------------------------------------------------------ */
+
+/* gdb's numbers (its signals.def, the RSP's numbering) for the asm-generic
+ * Linux signals 1-31 that riscv64 and aarch64 use; 0: gdb has none
+ * (SIGSTKFLT). Real-time signals are handled below. */
+static const unsigned char gdb_sig_of_linux[32] = {
+    [1] = 1,   /* HUP */    [2] = 2,   /* INT */    [3] = 3,   /* QUIT */   [4] = 4,   /* ILL */
+    [5] = 5,   /* TRAP */   [6] = 6,   /* ABRT */   [7] = 10,  /* BUS */    [8] = 8,   /* FPE */
+    [9] = 9,   /* KILL */   [10] = 30, /* USR1 */   [11] = 11, /* SEGV */   [12] = 31, /* USR2 */
+    [13] = 13, /* PIPE */   [14] = 14, /* ALRM */   [15] = 15, /* TERM */   [16] = 0,  /* STKFLT */
+    [17] = 20, /* CHLD */   [18] = 19, /* CONT */   [19] = 17, /* STOP */   [20] = 18, /* TSTP */
+    [21] = 21, /* TTIN */   [22] = 22, /* TTOU */   [23] = 16, /* URG */    [24] = 24, /* XCPU */
+    [25] = 25, /* XFSZ */   [26] = 26, /* VTALRM */ [27] = 27, /* PROF */   [28] = 28, /* WINCH */
+    [29] = 23, /* IO */     [30] = 32, /* PWR */    [31] = 12, /* SYS */
+};
+
+/* gdb numbers its real-time signals apart: 32 is 77, 33-63 are 45-75, 64 is 78. */
+int gdb_sig_from_linux(int sig)
+{
+    if (sig >= 1 && sig < 32) return gdb_sig_of_linux[sig];
+    if (sig == 32) return 77;
+    if (sig >= 33 && sig <= 63) return sig - 33 + 45;
+    if (sig == 64) return 78;
+    return 0;
+}
+
+int gdb_sig_to_linux(int gsig)
+{
+    if (gsig <= 0) return 0;
+    for (int i = 1; i < 32; i++)
+        if (gdb_sig_of_linux[i] == gsig) return i;
+    if (gsig == 77) return 32;
+    if (gsig >= 45 && gsig <= 75) return gsig - 45 + 33;
+    if (gsig == 78) return 64;
+    return 0;
+}
+
 /* -- Stop replies (RSP "Stop Reply Packets") ------------------------------------------------ */
 
 static void out_stop(GdbStub *s, const GdbStop *st)
 {
     if (st->exited) {
-        out_fmt(s, "W%02x", st->code & 0xff);
+        /* X: ended by a signal; W: exit status. */
+        if (st->killed_by) out_fmt(s, "X%02x", st->killed_by & 0xff);
+        else out_fmt(s, "W%02x", st->code & 0xff);
         return;
     }
     int tid = st->tid > 0 ? st->tid : cur_thread(s);
@@ -434,19 +473,20 @@ static void cmd_point(GdbStub *s, Cursor *c, bool insert)
     else reply_str(s, "OK");
 }
 
-static void resume(GdbStub *s, GdbAction *act, int n)
+static void resume(GdbStub *s, GdbAction *act, const int *sig, int n)
 {
     s->running = true;
-    s->ops->resume(s->opaque, act, n);
+    s->ops->resume(s->opaque, act, sig, n);
 }
 
-/* c, s, C sig, S sig (the signal is not passed: vm has no pending guest
- * signal to replace). A resume address is refused: gdb has not sent one for
- * decades and we do not know which register is the pc here. */
+/* c, s, C sig, S sig: the thread Hc names (else the current one) continues
+ * or steps, with sig delivered to it. On a step the other threads stay
+ * stopped, on a continue all run. A resume address is refused: gdb has not
+ * sent one for decades and we do not know which register is the pc here. */
 static void cmd_legacy_resume(GdbStub *s, Cursor *c, bool step, bool with_sig)
 {
-    uint64_t v;
-    if (with_sig && !cur_hex(c, &v)) {
+    uint64_t v = 0;
+    if (with_sig && (!cur_hex(c, &v) || v > 0xff)) {
         reply_err(s, EINVAL);
         return;
     }
@@ -456,23 +496,28 @@ static void cmd_legacy_resume(GdbStub *s, Cursor *c, bool step, bool with_sig)
     }
     int tids[GDB_MAX_THREADS], n = thread_list(s, tids);
     GdbAction act[GDB_MAX_THREADS];
+    int sig[GDB_MAX_THREADS] = {0};
     int st = s->ctid > 0 && thread_alive(s, s->ctid) ? s->ctid : cur_thread(s);
-    for (int i = 0; i < n; i++) act[i] = step ? (tids[i] == st ? GDB_ACT_STEP : GDB_ACT_STOP) : GDB_ACT_CONT;
-    resume(s, act, n);
+    for (int i = 0; i < n; i++) {
+        act[i] = step ? (tids[i] == st ? GDB_ACT_STEP : GDB_ACT_STOP) : GDB_ACT_CONT;
+        if (tids[i] == st) sig[i] = (int)v;
+    }
+    resume(s, act, sig, n);
 }
 
 /* vCont;ACTION[:TID];... : each thread takes the leftmost action naming it or
- * naming no thread (RSP "vCont"). */
+ * naming no thread (RSP "vCont"); threads no action names stay stopped. */
 static void cmd_vcont(GdbStub *s, Cursor *c)
 {
     int tids[GDB_MAX_THREADS], n = thread_list(s, tids);
     GdbAction act[GDB_MAX_THREADS];
+    int sigs[GDB_MAX_THREADS] = {0};
     bool set[GDB_MAX_THREADS] = {0};
     for (int i = 0; i < n; i++) act[i] = GDB_ACT_STOP;
     bool any = false;
     while (cur_eat(c, ';')) {
         GdbAction a;
-        uint64_t sig;
+        uint64_t sig = 0;
         char k = c->p < c->end ? *c->p++ : 0;
         switch (k) {
         case 'c': a = GDB_ACT_CONT; break;
@@ -480,7 +525,7 @@ static void cmd_vcont(GdbStub *s, Cursor *c)
         case 't': a = GDB_ACT_STOP; break;
         case 'C':
         case 'S':
-            if (!cur_hex(c, &sig)) goto bad;
+            if (!cur_hex(c, &sig) || sig > 0xff) goto bad;
             a = k == 'C' ? GDB_ACT_CONT : GDB_ACT_STEP;
             break;
         default: goto bad;
@@ -490,6 +535,7 @@ static void cmd_vcont(GdbStub *s, Cursor *c)
         for (int i = 0; i < n; i++)
             if (!set[i] && (tid <= 0 || tids[i] == tid)) {
                 act[i] = a;
+                sigs[i] = (int)sig;
                 set[i] = true;
                 any |= a != GDB_ACT_STOP;
             }
@@ -499,7 +545,7 @@ static void cmd_vcont(GdbStub *s, Cursor *c)
         reply_err(s, EINVAL);
         return;
     }
-    resume(s, act, n);
+    resume(s, act, sigs, n);
     return;
 bad:
     reply_err(s, EINVAL);

@@ -32,6 +32,9 @@ int options_parse_size(const char *s, uint64_t *out)
         char *fend;
         frac = strtod(end, &fend);
         if (fend == end + 1) return -EINVAL; /* "1." */
+        /* Digits only after the point: strtod also takes an exponent
+         * ("1.5e300G"), whose value would overflow the conversion below. */
+        if ((size_t)(fend - end - 1) != strspn(end + 1, "0123456789")) return -EINVAL;
         end = fend;
     }
     unsigned shift;
@@ -316,7 +319,7 @@ static int opt_smp(VmOptions *o, const char *opt, const char *arg)
             return -1;
         }
         if (!strcmp(key, "cpus")) cpus = v;
-        if (is_topo) topo *= v;
+        if (is_topo) topo = topo * v > 1024 ? 1025 : topo * v; /* 1025: too many, without overflow */
     }
     if (!cpus) cpus = topo;
     if (cpus < 1 || cpus > 1024) {
@@ -682,7 +685,7 @@ static void print_usage(FILE *f)
             "not an option is the program; everything after it goes to the guest untouched.\n"
             "\n"
             "Common options:\n"
-            "  -accel interp|jit|kvm      execution engine (default: jit in user mode, interp in system mode)\n"
+            "  -accel interp|jit|kvm      execution engine (default: jit)\n"
             "  -arch NAME                 guest architecture (default: from the ELF/image)\n"
             "  -jit cold=N,hot=N,adaptive=on|off,tiers=1,cache=SIZE   JIT tuning\n"
             "  -d ITEM[,ITEM...]          log items (-d help lists them)\n"

@@ -181,7 +181,8 @@ void snap_u64(SnapVisitor *v, const char *name, uint64_t *p) { snap_uint(v, name
 
 void snap_bool(SnapVisitor *v, const char *name, bool *p)
 {
-    uint8_t b = *p ? 1 : 0;
+    /* Loading never reads *p: the destination may not hold a valid bool yet. */
+    uint8_t b = v->loading ? 0 : *p ? 1 : 0;
     snap_uint(v, name, &b, 1);
     if (v->loading && v->status == 0) {
         if (b > 1) snap_fail(v, "boolean out of range");

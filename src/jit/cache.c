@@ -93,9 +93,7 @@ static void flush_locked(void)
      * x86 lets a load pass an older store, SDM vol. 3, 9.2.3.4), else both
      * can read the other's old value: the flusher sees the vCPU outside code
      * while the vCPU sees no flush, enters a block and runs code that the
-     * flush frees and overwrites (-smp 2 under the JIT: M-mode traps with a
-     * kernel mepc, or OpenSBI loads returning zero, during remote fences,
-     * whose fence.i fill the pool). */
+     * flush frees and overwrites. */
     __atomic_store_n(&c->flush_pending, 1, __ATOMIC_SEQ_CST);
     for (;;) {
         bool busy = false;
@@ -110,6 +108,14 @@ static void flush_locked(void)
         pthread_mutex_unlock(&c->lock);
         sched_yield();
         pthread_mutex_lock(&c->lock);
+        /* Meanwhile another vCPU may have taken the lock and flushed (its
+         * translation found the pool full too), clearing flush_pending: set
+         * it again before looking at in_code, or a vCPU could enter code
+         * that this flush then frees. This was the -smp 2 Linux boot failure
+         * under the JIT (fence.i then dropped every block, so both harts
+         * filled the pool): OpenSBI's remote fence.i saw loads return 0 and
+         * trapped in M-mode at kernel addresses; baremetal/smpjit-jit. */
+        __atomic_store_n(&c->flush_pending, 1, __ATOMIC_SEQ_CST);
     }
     double fill = (double)((c->hot - c->head_end) + (c->cold - c->hot_end)) /
                   (double)(c->pool_size - HEAD_SIZE);
@@ -286,6 +292,7 @@ JitBlock *jit_find(CpuState *cpu, JitVcpu *v, uint64_t pc, uint64_t flags)
      * dispatcher is outside generated code: cpu_raise reaches jit_exec). */
     if (jit_sys_mode(cpu) && tlb_code_phys(cpu, pc, &ppc)) cpu_raise(cpu, cpu->exception, cpu->fault_addr);
     jc_check_gen(v);
+    uint64_t g = v->jc_gen;
     JitJcEntry *e = &v->jc[(pc >> 1) & (JIT_JC_SIZE - 1)];
     if (e->pc == pc && e->flags == flags && e->blk->ppc == ppc && !e->blk->dead) return e->blk;
     JitBlock *b = jit_hash_lookup(pc, flags, ppc);
@@ -296,8 +303,13 @@ JitBlock *jit_find(CpuState *cpu, JitVcpu *v, uint64_t pc, uint64_t flags)
         if (tlb_code_phys(cpu, (pc | 0xfffull) + 1, &p2) || p2 != b->ppc2) b = NULL;
     }
     if (!b) b = translate(cpu, v, pc, flags, ppc);
-    jc_check_gen(v); /* translation may have flushed */
-    jc_fill(v, b);
+    /* A flush since g (this vCPU's translation, or another vCPU's while the
+     * lookup ran) may have freed b: the jump cache must not keep it under
+     * the new generation, where nothing would drop it and generated code or
+     * the next lookup would jump into reused code. The dispatcher's
+     * generation check keeps b itself from running. */
+    jc_check_gen(v);
+    if (v->jc_gen == g) jc_fill(v, b);
     return b;
 }
 

@@ -3,7 +3,8 @@
  * before their first instruction. The protocol engine (src/core/gdbstub.c)
  * runs on the main thread, fed by the I/O loop (sys_fd_add); vCPUs that stop
  * for gdb post to it (sys_post). All-stop: one sys_pause holds every vCPU
- * while gdb looks, and every vCPU runs again on continue or step. */
+ * while gdb looks; on resume the vCPUs gdb leaves stopped stay held
+ * (sys_vcpu_hold) and the others run or step. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -84,8 +85,10 @@ static void forget_client(void)
     for (int i = 0; i < m->ncpus; i++) {
         CpuDebug *d = &m->cpus[i]->debug;
         d->flags = d->step_done = d->reason = 0;
+        sys_vcpu_hold(i, false);
     }
     sync_points();
+    sys_release_start(); /* -S: a detach lets the guest start too */
     release();
 }
 
@@ -200,18 +203,24 @@ static int op_remove(void *opaque, int type, uint64_t addr, uint64_t kind)
     return r == -ENOENT ? 0 : r; /* gdb removes what it may not have inserted */
 }
 
-static void op_resume(void *opaque, const GdbAction *act, int n)
+static void op_resume(void *opaque, const GdbAction *act, const int *sig, int n)
 {
     Machine *m = machine();
-    /* A thread gdb leaves stopped runs too: vCPUs are paused all or none
-     * (docs/gdb.md); only the ones it steps are single-stepped. */
+    /* All-stop with exact per-thread actions (RSP "vCont"): a thread gdb
+     * leaves stopped (scheduler-locking, or vCont;s:N alone) stays parked
+     * through the resume; the others run or step. The signal gdb passes is
+     * dropped: a machine has no pending guest signal to replace. */
+    (void)sig;
     for (int i = 0; i < m->ncpus; i++) {
         CpuDebug *d = &m->cpus[i]->debug;
-        d->flags = i < n && act[i] == GDB_ACT_STEP ? CPU_DEBUG_STEP : 0;
+        GdbAction a = i < n ? act[i] : GDB_ACT_STOP;
+        d->flags = a == GDB_ACT_STEP ? CPU_DEBUG_STEP : 0;
         d->step_done = 0;
         d->reason = CPU_STOP_NONE;
+        sys_vcpu_hold(i, a == GDB_ACT_STOP);
     }
     sync_points();
+    sys_release_start(); /* -S: gdb's first resume starts the machine */
     release();
 }
 
@@ -334,10 +343,13 @@ int gdb_sys_setup(const VmOptions *o)
 {
     bool want = o->gdb && strcmp(o->gdb, "none");
     if (!want) {
-        if (o->wait_gdb) {
-            vm_error("-S waits for gdb: give -gdb tcp::PORT (or -s) too");
+        if (!o->wait_gdb) return 0;
+        /* -S without gdb waits for the monitor's cont (as QEMU). */
+        if (!mon_active()) {
+            vm_error("-S waits for gdb or the monitor's 'cont': give -gdb tcp::PORT (or -s) or a monitor");
             return -1;
         }
+        sys_hold_start();
         return 0;
     }
     Machine *m = machine();
@@ -358,7 +370,7 @@ int gdb_sys_setup(const VmOptions *o)
     }
     gs.bp_sig = gdb_points_sig(false);
     gs.wp_sig = gdb_points_sig(true);
-    if (o->wait_gdb) hold(); /* -S: nothing runs until gdb continues */
+    if (o->wait_gdb) sys_hold_start(); /* -S: nothing runs until gdb or the monitor lets it */
     return 0;
 }
 

@@ -270,7 +270,8 @@ static void info_status(MonSession *s, FILE *f)
 {
     Machine *m = sys_machine();
     bool paused = sys_paused();
-    fprintf(f, "VM status: %s\n", mon.stopped && paused ? "paused (stop; 'cont' resumes)"
+    fprintf(f, "VM status: %s\n", sys_start_is_held() ? "paused (-S; 'cont' starts it)"
+                                  : mon.stopped && paused ? "paused (stop; 'cont' resumes)"
                                   : paused             ? "paused (by the debugger or a snapshot)"
                                                        : "running");
     if (m)
@@ -376,6 +377,8 @@ static void cmd_stop(MonSession *s, FILE *f, char *fmt, char *args)
 
 static void cmd_cont(MonSession *s, FILE *f, char *fmt, char *args)
 {
+    /* -S: the start pause goes to whichever of gdb and the monitor resumes first. */
+    if (!mon.stopped && sys_release_start()) return;
     if (!mon.stopped) {
         fprintf(f, "not stopped%s\n", sys_paused() ? " by the monitor (the debugger or a snapshot "
                                                      "holds the vCPUs)" : ": already running");
@@ -909,6 +912,8 @@ fail:
     if (fd >= 0) close(fd);
     return -1;
 }
+
+bool mon_active(void) { return mon.sessions || mon.listen_fd >= 0; }
 
 int mon_setup(const VmOptions *o, SysChar *serial)
 {

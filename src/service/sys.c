@@ -39,6 +39,10 @@ typedef struct SysState {
     int pause_req;              /* nesting count of sys_pause calls */
     int parked;                 /* vCPU threads waiting in sys_vcpu_park */
     int running;                /* vCPU threads started and not yet returned */
+    /* gdb's per-thread resume: vCPUs held stay parked after a sys_resume
+     * (sys_vcpu_hold); -S: one sys_pause held from the start (sys_hold_start). */
+    uint8_t *vcpu_held;
+    bool start_held;
     /* Work posted to the main thread (sys_post), run by the I/O loop. */
     struct SysPost { void (*fn)(void *); void *arg; } *posts;
     int nposts, capposts;
@@ -74,15 +78,20 @@ static void sys_request(SysRequest what, int status, const char *msg)
 
 /* -- Lifecycle: pause / resume --------------------------------------------------- */
 
-/* A vCPU thread, between blocks, waits here while a pause is in effect. */
+static bool sys_must_park_locked(CpuState *cpu)
+{
+    return (sys.pause_req || (sys.vcpu_held && sys.vcpu_held[cpu->cpu_index])) && sys.request == SYS_RUN;
+}
+
+/* A vCPU thread, between blocks, waits here while a pause is in effect or
+ * gdb holds it (sys_vcpu_hold). */
 static void sys_vcpu_park(CpuState *cpu)
 {
-    (void)cpu;
     pthread_mutex_lock(&sys.lock);
-    if (sys.pause_req && sys.request == SYS_RUN) {
+    if (sys_must_park_locked(cpu)) {
         sys.parked++;
         pthread_cond_broadcast(&sys.park_cond);
-        while (sys.pause_req && sys.request == SYS_RUN)
+        while (sys_must_park_locked(cpu))
             pthread_cond_wait(&sys.park_cond, &sys.lock);
         sys.parked--;
     }
@@ -129,6 +138,37 @@ bool sys_paused(void)
     pthread_mutex_unlock(&sys.lock);
     return p;
 }
+
+/* gdb stub: vCPU i keeps parked (held) or not through later resumes. Call
+ * with every vCPU paused; a held vCPU counts as parked for sys_pause. */
+void sys_vcpu_hold(int i, bool held)
+{
+    pthread_mutex_lock(&sys.lock);
+    if (sys.vcpu_held && sys.m && i >= 0 && i < sys.m->ncpus) {
+        __atomic_store_n(&sys.vcpu_held[i], held, __ATOMIC_RELEASE);
+        pthread_cond_broadcast(&sys.park_cond);
+    }
+    pthread_mutex_unlock(&sys.lock);
+}
+
+/* -S: the machine starts paused; gdb's first resume or the monitor's cont
+ * (whichever comes first) calls sys_release_start. Main thread only. */
+void sys_hold_start(void)
+{
+    if (sys.start_held) return;
+    sys_pause();
+    sys.start_held = true;
+}
+
+bool sys_release_start(void)
+{
+    if (!sys.start_held) return false;
+    sys.start_held = false;
+    sys_resume();
+    return true;
+}
+
+bool sys_start_is_held(void) { return sys.start_held; }
 
 Machine *sys_machine(void) { return sys.m; }
 SysChar *sys_serial(void) { return sys.serial; }
@@ -201,7 +241,8 @@ static void *sys_vcpu_main(void *arg)
     const GuestArch *a = cpu->arch;
     const Engine *e = sys.m->engine;
     while (__atomic_load_n(&sys.request, __ATOMIC_ACQUIRE) == SYS_RUN) {
-        if (__atomic_load_n(&sys.pause_req, __ATOMIC_ACQUIRE)) {
+        if (__atomic_load_n(&sys.pause_req, __ATOMIC_ACQUIRE) ||
+            __atomic_load_n(&sys.vcpu_held[cpu->cpu_index], __ATOMIC_ACQUIRE)) {
             sys_vcpu_park(cpu);
             continue;
         }
@@ -410,7 +451,8 @@ int sys_main(const VmOptions *o, const Engine *e)
     if (r < 0) return 1;
     sys.m = m;
     sys.threads = calloc((size_t)m->ncpus, sizeof(pthread_t));
-    if (!sys.threads) {
+    sys.vcpu_held = calloc((size_t)m->ncpus, 1);
+    if (!sys.threads || !sys.vcpu_held) {
         vm_error("out of memory");
         return 1;
     }
@@ -444,6 +486,7 @@ int sys_main(const VmOptions *o, const Engine *e)
         }
         sys.request = SYS_RUN;
         sys.pause_req = 0;
+        sys.start_held = false; /* a reset while -S held: the pause was dropped above */
     }
     if (tmo) timer_del(tmo);
     gdb_sys_finish(sys.exit_status); /* tells gdb the machine stopped (W packet) */

@@ -97,6 +97,8 @@ void sys_fd_del(int fd);
  * none, the Ctrl-A c monitor on a stdio console. Call once the machine
  * exists, before the vCPUs start. 0, or -1 after one "vm: ..." line. */
 int mon_setup(const struct VmOptions *o, SysChar *serial);
+/* After mon_setup: true when some monitor can take commands (-S waits for its cont). */
+bool mon_active(void);
 /* Reads and checks the -chat script (errors name its line) and attaches it
  * to the console. Before the machine starts. 0, or -1 after one error line. */
 int chat_setup(const struct VmOptions *o, SysChar *serial);
@@ -128,8 +130,17 @@ struct CpuState;
 /* A vCPU thread stops the machine without waiting for the others (it parks
  * at its next loop turn); the main thread balances it with sys_resume. */
 void sys_pause_nowait(void);
+/* gdb's per-thread resume (vCont with threads left stopped): vCPU i stays
+ * parked through sys_resume while held. Call with every vCPU paused. */
+void sys_vcpu_hold(int i, bool held);
+/* -S: one sys_pause taken before the vCPUs start, released once by whichever
+ * of gdb (first resume or detach) and the monitor (cont) comes first:
+ * sys_release_start returns true when it released it. Main thread only. */
+void sys_hold_start(void);
+bool sys_release_start(void);
+bool sys_start_is_held(void);
 /* -gdb / -s / -S: listens, and with -S holds the vCPUs before their first
- * instruction until gdb lets them go. After machine creation, before the
+ * instruction until gdb or the monitor lets them go (sys_hold_start). After machine creation, before the
  * vCPUs start. 0, or -1 after one "vm: ..." line. */
 int gdb_sys_setup(const struct VmOptions *o);
 /* vCPU thread, after gdb_cpu_debug_exit said so: stops every vCPU and

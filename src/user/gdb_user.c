@@ -5,17 +5,21 @@
  * program runs, a helper thread only polls the connection: data from gdb
  * (Ctrl-C) makes the vCPU leave guest code, and the vCPU thread reads it.
  * Watchpoints are write watchpoints served by single-stepping with value
- * compares (gdbstub.h); read and access watchpoints are refused. */
+ * compares (gdbstub.h); read and access watchpoints are refused. Guest
+ * signals stop the program before they act (as under ptrace): gdb sees
+ * them and says which signal, if any, the program gets instead. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "user/user_int.h"
@@ -37,6 +41,9 @@ typedef struct GdbUser {
     pthread_cond_t cond;
     bool watching;
     volatile int data_ready;
+    /* The signal gdb passed on its last resume (Linux numbering, 0: none). */
+    int resume_sig;
+    int unreported;  /* a signal gdb itself sent: delivered without a stop */
 } GdbUser;
 
 static GdbUser gu = {.cfd = -1, .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
@@ -145,9 +152,12 @@ static void sync_points(void)
     gdb_swwatch_sync(mem_read, mem_write, NULL);
 }
 
-static void op_resume(void *opaque, const GdbAction *act, int n)
+static void op_resume(void *opaque, const GdbAction *act, const int *sig, int n)
 {
     CpuDebug *d = &gu.cpu->debug;
+    gu.resume_sig = n > 0 ? gdb_sig_to_linux(sig[0]) : 0;
+    if (n > 0 && sig[0] && !gu.resume_sig)
+        vm_log(LOG_USER, LOG_WARN, "gdb: signal %d has no Linux counterpart; not delivered", sig[0]);
     d->flags = (n > 0 && act[0] == GDB_ACT_STEP ? CPU_DEBUG_STEP : 0) |
                (gdb_nwp ? CPU_DEBUG_SWWATCH : 0);
     d->step_done = 0;
@@ -222,6 +232,14 @@ static void watch(bool on)
 
 /* -- The conversation while stopped ------------------------------------------------------------ */
 
+/* Host dispositions depend on gdb_user_on (signal.c): with gdb, every signal
+ * is queued for the guest, so the ones with default or ignore actions are
+ * reported too; without, they keep the host's SIG_DFL/SIG_IGN. */
+static void set_dispositions(void)
+{
+    for (int sig = 1; sig <= LX_NSIG; sig++) lx_sig_set_host_disposition(gu.p, sig);
+}
+
 static void disconnect(void)
 {
     watch(false);
@@ -232,6 +250,7 @@ static void disconnect(void)
     gdb_stub_free(gu.stub);
     gu.stub = NULL;
     gdb_user_on = false;
+    set_dispositions();
     vm_log(LOG_USER, LOG_INFO, "gdb: client disconnected; the program runs on");
 }
 
@@ -259,6 +278,18 @@ static void converse(const GdbStop *st)
 
 /* -- Hooks for the run loop --------------------------------------------------------------------- */
 
+/* gdb resumed from a stop that was not a signal's with a signal ("signal
+ * SIGUSR1" at a breakpoint): send it to ourselves, as if the program got it
+ * now; it is not reported back to gdb. */
+static void send_resume_sig(void)
+{
+    int sig = gu.resume_sig;
+    gu.resume_sig = 0;
+    if (!sig || !gdb_user_on) return;
+    gu.unreported = sig;
+    syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+}
+
 bool gdb_user_exec_exit(CpuState *cpu, int excp)
 {
     if (!gdb_user_on) return excp == EXCP_DEBUG; /* a stale stop after gdb left */
@@ -274,6 +305,7 @@ bool gdb_user_exec_exit(CpuState *cpu, int excp)
             st.type = t < 0 ? GDB_BP_SW : t;
         }
         converse(&st);
+        send_resume_sig();
         return true;
     }
     if (excp != EXCP_INTERRUPT && excp != EXCP_NONE) gdb_cpu_trapped(cpu);
@@ -291,6 +323,7 @@ bool gdb_user_exec_exit(CpuState *cpu, int excp)
             gu.want_stop = false;
             GdbStop st = {.tid = 1, .sig = 2};
             converse(&st);
+            send_resume_sig();
         } else if (gu.gone || gdb_stub_done(gu.stub)) {
             disconnect();
         } else {
@@ -298,6 +331,40 @@ bool gdb_user_exec_exit(CpuState *cpu, int excp)
         }
     }
     return false;
+}
+
+/* A signal is about to act on the program (its handler, its default action,
+ * or a fault's forced delivery): report it to gdb and return the signal gdb
+ * passes back on resume (0: discarded; "signal 0", or a "handle nopass"
+ * signal). The pc is where the signal arrives: the faulting instruction for
+ * SIGSEGV, SIGILL, SIGFPE, SIGBUS. SIGKILL is never reported (as ptrace). */
+int gdb_user_signal(CpuState *cpu, int sig)
+{
+    if (!gdb_user_on || sig == SIGKILL) return sig;
+    if (sig == gu.unreported) {
+        gu.unreported = 0;
+        return sig;
+    }
+    int gsig = gdb_sig_from_linux(sig);
+    GdbStop st = {.tid = 1, .sig = gsig ? gsig : 143 /* gdb's GDB_SIGNAL_UNKNOWN */};
+    gu.resume_sig = sig; /* what the program gets if gdb goes away */
+    converse(&st);
+    if (!gdb_user_on) return sig;
+    /* A step that ends at the signal's handler stops on its first instruction. */
+    gdb_cpu_trapped(cpu);
+    return gu.resume_sig;
+}
+
+/* The program dies of sig: X packet (gdb says "terminated with signal"). */
+void gdb_user_killed(int sig)
+{
+    if (!gdb_user_on) return;
+    watch(false);
+    int gsig = gdb_sig_from_linux(sig);
+    GdbStop st = {.exited = true, .killed_by = gsig ? gsig : 143};
+    gdb_stub_stopped(gu.stub, &st);
+    shutdown(gu.cfd, SHUT_RDWR);
+    gdb_user_on = false;
 }
 
 int gdb_user_start(LxProc *p, CpuState *cpu, int port)
@@ -336,7 +403,9 @@ int gdb_user_start(LxProc *p, CpuState *cpu, int port)
     }
     pthread_detach(gu.thr);
     gdb_user_on = true;
+    set_dispositions();
     converse(NULL); /* stopped before the first instruction */
+    send_resume_sig();
     return 0;
 }
 
@@ -359,5 +428,6 @@ void gdb_user_forked(void)
     gdb_bp_clear();
     if (gu.cpu) memset(&gu.cpu->debug.flags, 0, sizeof(gu.cpu->debug.flags));
     if (gu.p && gu.p->engine->invalidate) gu.p->engine->invalidate(0, 0);
+    if (gu.p) set_dispositions();
     close(gu.cfd);
 }

@@ -110,7 +110,10 @@ void lx_sig_set_host_disposition(LxProc *p, int sig)
         sigemptyset(&sa.sa_mask);
     } else {
         const LxSigAction *ka = &p->sigact[sig];
-        if (ka->handler == 1) {
+        if (gdb_user_on) { /* gdb sees every signal, as a tracer does: handle_signal acts */
+            sa.sa_sigaction = host_queue;
+            sa.sa_flags = SA_SIGINFO;
+        } else if (ka->handler == 1) {
             sa.sa_handler = SIG_IGN;
         } else if (ka->handler == 0) {
             sa.sa_handler = SIG_DFL;
@@ -179,6 +182,7 @@ void lx_signal_init(LxProc *p)
 
 _Noreturn void lx_die_by_signal(int sig)
 {
+    gdb_user_killed(sig); /* gdb: X packet */
     /* Die by the real signal so our parent sees WIFSIGNALED (status 128+N
      * in a shell), as it would for the native program. */
     fflush(NULL);
@@ -263,6 +267,7 @@ void lx_deliver_signals(LxProc *p, CpuState *cpu)
         int sig = __builtin_ctzll(pick) + 1;
         siginfo_t info = pending_info[sig];
         __atomic_and_fetch(&lx_pending, ~BIT(sig), __ATOMIC_SEQ_CST);
+        if (gdb_user_on && (info.si_signo = sig = gdb_user_signal(cpu, sig)) == 0) continue; /* gdb */
         handle_signal(p, cpu, sig, &info);
     }
     if (p->has_saved_mask) {
@@ -274,6 +279,9 @@ void lx_deliver_signals(LxProc *p, CpuState *cpu)
 
 void lx_force_signal(LxProc *p, CpuState *cpu, int sig, int code, uint64_t addr)
 {
+    int gsig = gdb_user_on ? gdb_user_signal(cpu, sig) : sig; /* gdb: reported, maybe replaced */
+    if (!gsig) return;
+    if (gsig != sig) code = SI_USER, sig = gsig;
     siginfo_t info;
     memset(&info, 0, sizeof(info));
     info.si_signo = sig;

@@ -346,5 +346,10 @@ bool gdb_user_exec_exit(CpuState *cpu, int excp);
 void gdb_user_exit(int status);
 /* In the child of a fork: forget gdb (the connection stays the parent's). */
 void gdb_user_forked(void);
+/* signal.c, as a signal is about to act (gdb attached): reports it, returns
+ * the signal to deliver instead (0: none). gdb_user_killed: the program dies
+ * of sig (X packet). */
+int gdb_user_signal(CpuState *cpu, int sig);
+void gdb_user_killed(int sig);
 
 #endif

@@ -4,6 +4,10 @@
     .section .text.init
     .globl _start
 _start:
+    /* One hart runs the test: with -smp N the others would share its stack
+     * and data (and race it, which valgrind's thread scheduling exposes). */
+    csrr t0, mhartid
+    bnez t0, park
     la sp, _stack_top
     la t0, _bss_start        /* loaders need not clear what the ELF leaves out */
     la t1, _bss_end
@@ -36,6 +40,10 @@ bm_exit:
     or a0, a0, t1
     sw a0, 0(t0)
     j .
+
+park:
+    wfi
+    j park
 
 /* uint64_t run_lower(uint64_t mpp, uint64_t (*fn)(uint64_t), uint64_t arg):
  * runs fn(arg) in privilege mpp (0 U, 1 S); fn returns through lower_ret,

@@ -101,6 +101,47 @@ static uint64_t s_alias(uint64_t x)
     return bad;
 }
 
+/* -- An instruction straddling two pages whose second page is remapped ------------------
+ * va STRAD_VA maps to strad[2]; va STRAD_VA + 4 KiB to strad[0] or strad[1]
+ * (physically before it: the first page's physical successor is neither).
+ * strad[2] ends with the low half of "addi a0, zero, K" (always 0x0513); the
+ * next page starts with its high half (K << 4), then c.ret. So the function at
+ * STRAD_VA + 0xffe returns 11 or 22 depending on the second page's mapping:
+ * translations of code on two pages must follow both (sfence.vma here), and
+ * a store to the second page must drop them. */
+#define STRAD_VA 0xc0000000ull /* root[3]: 4 KiB pages through strad_l1/strad_l0 */
+static uint16_t strad[3][2048] __attribute__((aligned(4096)));
+static uint64_t strad_l1[512] __attribute__((aligned(4096)));
+static uint64_t strad_l0[512] __attribute__((aligned(4096)));
+
+static void strad_map(int which)
+{
+    strad_l0[1] = ((uintptr_t)strad[which] >> 12) << 10 | PTE_V | PTE_R | PTE_X | PTE_A;
+    __asm__ volatile("sfence.vma %0" ::"r"(STRAD_VA + 4096) : "memory");
+}
+
+static uint64_t s_straddle(uint64_t x)
+{
+    (void)x;
+    volatile uint32_t *fn = (volatile uint32_t *)(uintptr_t)(STRAD_VA + 0xffe);
+    uint64_t bad = 0;
+    for (int round = 0; round < 50; round++) {
+        strad_map(0);
+        if (call(fn) != 11) bad |= 1;
+        strad_map(1);
+        if (call(fn) != 22) bad |= 2;
+    }
+    /* A store to the second page (through the identity mapping) drops the
+     * straddling block as well. */
+    strad_map(0);
+    for (int k = 30; k < 40; k++) {
+        strad[0][0] = (uint16_t)(k << 4);
+        fence_i();
+        if (call(fn) != (uint64_t)k) bad |= 4;
+    }
+    return bad;
+}
+
 int main(void)
 {
     /* 1. Write, run; rewrite with fence.i, run: the new code, every time. */
@@ -169,5 +210,23 @@ int main(void)
     csrw(satp, 0);
     __asm__ volatile("sfence.vma" ::: "memory");
     CHECK(bad == 0, 20 + (int)bad);
+
+    /* 7. The straddling instruction (see s_straddle). */
+    strad[2][2047] = 0x0513;            /* addi a0, zero, ... (low half) */
+    for (int i = 0; i < 2; i++) {
+        strad[i][0] = (uint16_t)((11 * (i + 1)) << 4); /* ... K (high half): 11 or 22 */
+        strad[i][1] = 0x8082;                          /* c.ret */
+    }
+    fence_i();
+    for (int i = 0; i < 512; i++) strad_l1[i] = strad_l0[i] = 0;
+    strad_l1[0] = ((uintptr_t)strad_l0 >> 12) << 10 | PTE_V;
+    strad_l0[0] = ((uintptr_t)strad[2] >> 12) << 10 | PTE_V | PTE_R | PTE_X | PTE_A;
+    root[3] = ((uintptr_t)strad_l1 >> 12) << 10 | PTE_V;
+    csrw(satp, 8ull << 60 | (uintptr_t)root >> 12);
+    __asm__ volatile("sfence.vma" ::: "memory");
+    bad = run_lower(1, s_straddle, 0);
+    csrw(satp, 0);
+    __asm__ volatile("sfence.vma" ::: "memory");
+    CHECK(bad == 0, 30 + (int)bad);
     return 0;
 }

@@ -7,7 +7,9 @@
  * rewrites a buffer hart 0 runs (cross-modifying code: writer stores, then
  * a release flag; reader acquires, fence.i, runs: the unprivileged spec's
  * Zifencei chapter). Shared counters updated with AMOs and LR/SC check that
- * neither hart loses an update. Entered by every hart at _start with a0 =
+ * neither hart loses an update. Last, both harts write new code at once,
+ * so that both find the pool full (a flush waits for every vCPU to leave
+ * generated code, and must never free code a vCPU runs). Entered by every hart at _start with a0 =
  * mhartid (vm -bios none); exits through the test finisher. */
 #include <stdint.h>
 
@@ -26,7 +28,9 @@ static uint32_t xbuf[XFN * 4] __attribute__((aligned(4096)));
 uint8_t stacks[2][16384] __attribute__((aligned(16), used));
 
 static volatile uint64_t amo_count, lrsc_count;
-static volatile uint32_t xflag, xack, done[2], fail_code;
+static volatile uint32_t xflag, xack, done[2], fail_code, churn_done;
+
+#define CHURN_ROUNDS 24 /* phase 3: new code per hart, 24 x NFN functions */
 
 __asm__(".section .text.init\n"
         ".globl _start\n"
@@ -107,6 +111,21 @@ static void own_rounds(unsigned hart)
     }
 }
 
+static void churn(unsigned hart)
+{
+    uint32_t *b = buf[hart];
+    for (unsigned v = 1; v <= CHURN_ROUNDS; v++) {
+        for (unsigned i = 0; i < NFN; i++) put(&b[4 * i], i, v * 5 + hart);
+        fence_i();
+        for (unsigned i = 0; i < NFN; i++) {
+            __asm__ volatile("csrw mscratch, %0" ::"r"((uint64_t)i));
+            uint64_t back;
+            __asm__ volatile("csrr %0, mscratch" : "=r"(back));
+            if (back != i || call(&b[4 * i]) != ((i + v * 5 + hart) & 0x3ff)) fail(0x500 + hart * 0x80 + v);
+        }
+    }
+}
+
 void hart_main(uint64_t hart)
 {
     if (hart == 1) {
@@ -120,6 +139,12 @@ void hart_main(uint64_t hart)
             counters(8);
         }
         __atomic_store_n(&done[1], 1, __ATOMIC_RELEASE);
+        /* Phase 3, under load: both harts write new code until the pool has
+         * filled many times (-jit cache=4M), so that both translate into a
+         * full pool at once, and leave and re-enter generated code often (a
+         * CSR write ends its block). */
+        churn(1);
+        __atomic_store_n(&done[1], 2, __ATOMIC_RELEASE);
         for (;;) __asm__ volatile("wfi");
     }
     own_rounds(0);
@@ -134,6 +159,10 @@ void hart_main(uint64_t hart)
         counters(8);
     }
     while (!__atomic_load_n(&done[1], __ATOMIC_ACQUIRE)) {
+    }
+    churn(0);
+    __atomic_store_n(&churn_done, 1, __ATOMIC_RELEASE);
+    while (__atomic_load_n(&done[1], __ATOMIC_ACQUIRE) != 2) {
     }
     uint64_t want = 2 * (ROUNDS * 64 + XROUNDS * 8);
     if (amo_count != want) fail(0x300);

@@ -8,13 +8,21 @@
 #                       handler (vCont;s), CSRs, a hardware breakpoint, a
 #                       register write the program checks, Ctrl-C, exit (W).
 #  threads              -smp 2: two vCPUs are two threads; 'kill' ends vm.
+#  sched-lock           -smp 2 (tests/baremetal/gdbsmp.c): with scheduler-locking
+#                       on, stepping hart 0 (stepi, vCont;s:1, next) leaves hart 1
+#                       stopped: its counter does not move; unlocked, it runs again.
+#  monitor-S            -S without -gdb: paused until the monitor's cont.
 #  user-riscv64, user-aarch64  vm -g PORT on tests/guest/gdb_target.c: break,
 #                       registers, stepi, a watchpoint, a register write.
+#  signal-riscv64, signal-aarch64  vm -g PORT on tests/guest/gdb_signal.c: a
+#                       kill(SIGUSR1) and a bad store reported with gdb's signal
+#                       names (the store's pc), "signal 0" discards, "continue"
+#                       passes the signal; exit code (W) and death by SIGSEGV (X).
 # Each test fails when gdb's output lacks an expected value.
 source "$(dirname "$0")/lib.sh"
 
 GDB=${GDB:-gdb-multiarch}
-TESTS="sys-interp sys-jit threads user-riscv64 user-aarch64"
+TESTS="sys-interp sys-jit threads sched-lock monitor-S user-riscv64 user-aarch64 signal-riscv64 signal-aarch64"
 skip_all() { for t in $TESTS; do skip "$t" "$1"; done; exit 0; }
 
 reason=$(vm_missing) && skip_all "$reason"
@@ -66,7 +74,9 @@ check() {
 vm_bg() {
     local name=$1
     shift
-    timeout -k 5 "$TIMEOUT" "$VM" "$@" >"$WORK/$name.vm.out" 2>"$WORK/$name.vm.err" </dev/null &
+    # In a subshell whose stderr is dropped: a vm that dies of a signal (the
+    # signal tests expect it) makes bash print a job note there, not here.
+    { timeout -k 5 "$TIMEOUT" "$VM" "$@" >"$WORK/$name.vm.out" 2>"$WORK/$name.vm.err" </dev/null; } 2>/dev/null &
     VMPID=$!
 }
 vm_wait() {
@@ -179,6 +189,110 @@ else
     fi
 fi
 
+# Scheduler locking: gdb resumes thread 1 alone (vCont;c:1 with its
+# single-step breakpoint, vCont;s:1): thread 2 must stay stopped (hart 1's
+# counter frozen), and run again once unlocked (the program waits for it).
+smp_elf=$WORK/gdbsmp.elf
+if [ -n "$bm_elf" ]; then
+    "$RV_CC" -nostdlib -nostartfiles -static -march=rv64gc -mabi=lp64d -mcmodel=medany -O1 -g \
+        -ffreestanding -fno-pic -no-pie -Wall -Werror -T "$TOP/tests/baremetal/link.ld" \
+        -Wl,--build-id=none -Wl,--no-warn-rwx-segments -o "$smp_elf" "$TOP/tests/baremetal/gdbsmp.c" \
+        >"$WORK/gdbsmp.build.log" 2>&1 || smp_elf=
+else
+    smp_elf=
+fi
+name=sched-lock
+if [ -z "$smp_elf" ]; then
+    skip "$name" "no $RV_CC to build tests/baremetal/gdbsmp.c"
+else
+    port=$((PORT++))
+    cat >"$WORK/$name.gdb" <<EOF
+set pagination off
+set confirm off
+target remote 127.0.0.1:$port
+break h0_mark
+continue
+delete
+set scheduler-locking on
+printf "C1 %lu\n", hart1_count
+stepi
+stepi
+stepi
+maint packet vCont;s:1
+maintenance flush register-cache
+next
+printf "C2 %lu\n", hart1_count
+set scheduler-locking off
+continue
+EOF
+    ELF=$smp_elf
+    vm_bg "$name" -M virt -smp 2 -bios none -kernel "$smp_elf" -nographic -gdb "tcp::$port" -S
+    gdb_run "$name" "$WORK/$name.gdb"
+    vm_wait
+    o=$WORK/$name.gdb.out
+    if check "$name" "$o" 'hit Breakpoint 1, h0_mark' '^C1 [0-9]+$' '^C2 [0-9]+$' \
+        'exited normally'; then
+        c1=$(sed -n 's/^C1 //p' "$o")
+        c2=$(sed -n 's/^C2 //p' "$o")
+        if [ "$c1" -lt 1000 ] || [ "$c1" != "$c2" ]; then
+            fail "$name" "hart 1 counted $c1 before and $c2 after hart 0 stepped alone (expected equal, >= 1000) (log: $(save_log "$name" "$o" "$WORK/$name.vm.err"))"
+        elif [ "$VMRC" -ne 0 ]; then
+            fail "$name" "vm exit status $VMRC, expected 0 (log: $(save_log "$name" "$o" "$WORK/$name.vm.err"))"
+        else
+            pass "$name"
+        fi
+    fi
+fi
+
+# -S without -gdb waits for the monitor's cont (gdbsmp alone exits 0 at once).
+name=monitor-S
+if [ -z "$smp_elf" ]; then
+    skip "$name" "no $RV_CC to build tests/baremetal/gdbsmp.c"
+elif ! command -v python3 >/dev/null 2>&1; then
+    skip "$name" "no python3 to drive the monitor"
+else
+    sock=$WORK/mon-S.sock
+    vm_bg "$name" -M virt -smp 2 -bios none -kernel "$smp_elf" -serial none -S -monitor "unix:$sock,server,nowait"
+    cat >"$WORK/mon-S.py" <<'EOF'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+for _ in range(200):
+    try:
+        s.connect(sys.argv[1])
+        break
+    except OSError:
+        time.sleep(0.05)
+s.settimeout(20)
+buf = b""
+def prompt():
+    global buf
+    while b"(vm) " not in buf:
+        d = s.recv(4096)
+        if not d:
+            break
+        buf += d
+    out, _, buf = buf.partition(b"(vm) ")
+    return out.decode("latin-1")
+prompt()
+for cmd in ("info status", "sleep", "info status", "cont"):
+    if cmd == "sleep":
+        time.sleep(0.5)
+        continue
+    s.sendall(cmd.encode() + b"\n")
+    print("== " + cmd)
+    print(prompt(), end="")
+EOF
+    timeout -k 5 "$TIMEOUT" python3 "$WORK/mon-S.py" "$sock" >"$WORK/$name.gdb.out" 2>&1
+    vm_wait
+    if check "$name" "$WORK/$name.gdb.out" 'VM status: paused \(-S' '^== cont$'; then
+        if [ "$(grep -c 'VM status: paused (-S' "$WORK/$name.gdb.out")" != 2 ] || [ "$VMRC" -ne 0 ]; then
+            fail "$name" "not held by -S until cont, or vm $(describe_rc "$VMRC") (log: $(save_log "$name" "$WORK/$name.gdb.out" "$WORK/$name.vm.err"))"
+        else
+            pass "$name"
+        fi
+    fi
+fi
+
 # -- User mode -----------------------------------------------------------------------
 
 user_script() { # PORT ARG0-REG ARG1-REG
@@ -226,4 +340,65 @@ for arch in riscv64 aarch64; do
         continue
     fi
     pass "$name"
+done
+
+# -- User mode: guest signals (tests/guest/gdb_signal.c, built here with -g -O1) --------
+
+sig_script() { # PORT ARG0-REG MODE (exit: pass SIGUSR1, exit 3; die: discard it, die of SIGSEGV)
+    cat <<EOF
+set pagination off
+set confirm off
+target remote 127.0.0.1:$1
+continue
+EOF
+    if [ "$3" = die ]; then echo "signal 0"; else echo "continue"; fi
+    cat <<EOF
+printf "FAULTPC %d\n", \$pc >= (long)&poke && \$pc < (long)&poke + 16
+set \$$2 = &target
+signal 0
+EOF
+    if [ "$3" = die ]; then echo "continue"; fi
+}
+
+A64_CC=${A64_CC:-aarch64-linux-gnu-gcc}
+for arch in riscv64 aarch64; do
+    name=signal-$arch
+    case $arch in riscv64) cc=$RV_CC r0=a0 ;; aarch64) cc=$A64_CC r0=x0 ;; esac
+    prog=$WORK/gdb_signal-$arch
+    if ! command -v "$cc" >/dev/null 2>&1; then
+        skip "$name" "no $cc to build tests/guest/gdb_signal.c"
+        continue
+    fi
+    if ! "$cc" -static -g -O1 -Wall -Wextra -Werror -o "$prog" "$TOP/tests/guest/gdb_signal.c" \
+        >"$WORK/$name.build.log" 2>&1; then
+        skip "$name" "$cc cannot build a static program (log: $(save_log "$name" "$WORK/$name.build.log"))"
+        continue
+    fi
+    ELF=$prog
+    ok=1
+    for mode in exit die; do
+        port=$((PORT++))
+        sig_script "$port" "$r0" "$mode" >"$WORK/$name.gdb"
+        if [ "$mode" = die ]; then vm_bg "$name" -g "$port" "$prog" die; else vm_bg "$name" -g "$port" "$prog"; fi
+        gdb_run "$name" "$WORK/$name.gdb"
+        vm_wait
+        o=$WORK/$name.gdb.out
+        if [ "$mode" = exit ]; then
+            # SIGUSR1 passed to its handler; the bad store retried with a good pointer.
+            check "$name" "$o" 'received signal SIGUSR1' 'received signal SIGSEGV' 'in poke \(' '^FAULTPC 1$' \
+                'exited with code 03' || { ok=0; break; }
+            want='usr1=1 target=42' rc=3
+        else
+            # SIGUSR1 discarded (signal 0); the second bad store is fatal (X packet).
+            check "$name" "$o" 'received signal SIGUSR1' 'received signal SIGSEGV' '^FAULTPC 1$' \
+                'terminated with signal SIGSEGV' || { ok=0; break; }
+            want='usr1=0 target=42' rc=139
+        fi
+        if [ "$VMRC" -ne "$rc" ] || ! grep -qx "$want" "$WORK/$name.vm.out"; then
+            fail "$name" "$mode: expected '$want' and status $rc, got $(describe_rc "$VMRC") (log: $(save_log "$name" "$WORK/$name.vm.out" "$WORK/$name.vm.err" "$o"))"
+            ok=0
+            break
+        fi
+    done
+    if [ "$ok" = 1 ]; then pass "$name"; fi
 done

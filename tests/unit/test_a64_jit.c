@@ -10,6 +10,7 @@
  * interpreter is the reference engine (docs/architecture.md). Fixed seeds;
  * VM_CHECK_LONG=1 runs many more. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -215,7 +216,7 @@ static void diff(const char *what, int ri, int rj)
 {
     A64Cpu *a = pi.cpu, *b = pj.cpu;
     bool bad = ri != rj || a->common.pc != b->common.pc || memcmp(a->x, b->x, sizeof a->x) || a->sp != b->sp ||
-               a->nf != b->nf || a->zf != b->zf || a->cf != b->cf || a->vf != b->vf || a->qc != b->qc ||
+               a64_get_nzcv(&a->common) != a64_get_nzcv(&b->common) || a->qc != b->qc ||
                a64_get_fpsr(&a->common) != a64_get_fpsr(&b->common) || a->fpcr != b->fpcr ||
                memcmp(a->v, b->v, sizeof a->v) || memcmp(pi.mem + A_DATA - 0x1000, pj.mem + A_DATA - 0x1000, 0x10000);
     if (!bad) return;
@@ -318,11 +319,146 @@ static void test_a64_fp_chain(void **s)
     }
 }
 
+/* NZCV against a C reference (ARM ARM J1 AddWithCarry, ConditionHolds):
+ * compares store a lazy form (cc_x - cc_y) that every reader decodes, in the
+ * same block (IR values), in the next block (the slots) and in C
+ * (a64_get_nzcv). Each flag setter runs after explicit flags and after a
+ * lazy compare, with its readers (SBC's carry, MRS NZCV, CSET of all 14
+ * conditions) in its own block and behind a branch, in both engines. */
+static unsigned ref_awc(uint64_t x, uint64_t y, unsigned cin, int w)
+{
+    uint64_t m = w == 64 ? ~0ull : 0xffffffffull, sb = w == 64 ? 1ull << 63 : 1ull << 31;
+    x &= m;
+    y &= m;
+    uint64_t r = (x + y + cin) & m;
+    unsigned c = w == 64 ? (unsigned)(((unsigned __int128)x + y + cin) >> 64) : (unsigned)((x + y + cin) >> 32);
+    unsigned v = (unsigned)(((~(x ^ y) & (x ^ r)) & sb) != 0);
+    return (unsigned)((r & sb) != 0) << 3 | (unsigned)(r == 0) << 2 | c << 1 | v;
+}
+
+static bool ref_holds(unsigned f, unsigned cond)
+{
+    bool n = f >> 3 & 1, z = f >> 2 & 1, c = f >> 1 & 1, v = f & 1, r;
+    switch (cond >> 1) {
+    case 0: r = z; break;
+    case 1: r = c; break;
+    case 2: r = n; break;
+    case 3: r = v; break;
+    case 4: r = c && !z; break;
+    case 5: r = n == v; break;
+    case 6: r = n == v && !z; break;
+    default: return true;
+    }
+    return (cond & 1) ? !r : r;
+}
+
+static void test_a64_flags(void **s)
+{
+    (void)s;
+    enum { SUB, ADD, ANDF, FCMP, CCMP, CCMN };
+    static const struct { uint32_t enc; int kind, w; uint64_t imm; } ops[] = {
+        {0xeb01001f, SUB, 64, 0},  /* cmp x0, x1 */
+        {0x6b01001f, SUB, 32, 0},  /* cmp w0, w1 */
+        {0xb100041f, ADD, 64, 1},  /* cmn x0, #1 */
+        {0xb100001f, ADD, 64, 0},  /* cmn x0, #0 */
+        {0x313ffc1f, ADD, 32, 4095}, /* cmn w0, #4095 */
+        {0xab010006, ADD, 64, ~0ull}, /* adds x6, x0, x1 */
+        {0xea01001f, ANDF, 64, 0}, /* tst x0, x1 */
+        {0x1e612000, FCMP, 64, 0}, /* fcmp d0, d1 (after fmov d0, x0; fmov d1, x1) */
+        {0xfa410000, CCMP, 64, 0}, /* ccmp x0, x1, #nzcv, cond */
+        {0x7a410000, CCMP, 32, 0}, /* ccmp w0, w1, #nzcv, cond */
+        {0xba410800, CCMN, 64, 1}, /* ccmn x0, #1, #nzcv, cond */
+        {0xba400800, CCMN, 64, 0}, /* ccmn x0, #0, #nzcv, cond */
+        {0x3a5f0800, CCMN, 32, 31}, /* ccmn w0, #31, #nzcv, cond */
+    };
+    static const uint32_t pres[3][2] = {
+        {0xd503201f, 0xd503201f}, /* nop; nop: explicit flags from a64_set_nzcv */
+        {0xd503201f, 0xeb03005f}, /* cmp x2, x3 in the same block */
+        {0xeb03005f, 0x14000001}, /* cmp x2, x3; b .+4: lazy flags from the slots */
+    };
+    AProc *ps[2] = {&pi, &pj};
+    const Engine *es[2] = {&interp_engine, &jit_engine};
+    rng = 77;
+    for (unsigned it = 0; it < 48; it++) {
+        uint64_t x[4];
+        for (int i = 0; i < 4; i++) x[i] = rn(3) ? edge[rn(sizeof edge / 8)] : rnd();
+        if (it % 4 == 0) x[1] = x[0];
+        unsigned nzcv0 = (unsigned)rn(16), cond = (unsigned)rn(14), imm4 = (unsigned)rn(16);
+        for (unsigned o = 0; o < sizeof ops / sizeof ops[0]; o++)
+            for (unsigned pre = 0; pre < 3; pre++)
+                for (unsigned split = 0; split < 2; split++) {
+                    uint32_t code[32];
+                    unsigned n = 0;
+                    code[n++] = pres[pre][0];
+                    code[n++] = pres[pre][1];
+                    uint32_t enc = ops[o].enc;
+                    if (ops[o].kind >= CCMP) enc |= cond << 12 | imm4;
+                    if (ops[o].kind == FCMP) {
+                        code[n++] = 0x9e670000; /* fmov d0, x0 */
+                        code[n++] = 0x9e670021; /* fmov d1, x1 */
+                    }
+                    code[n++] = enc;
+                    if (split) code[n++] = 0x14000001; /* b .+4 */
+                    code[n++] = 0xda010008;            /* sbc x8, x0, x1 */
+                    code[n++] = 0xd53b4204;            /* mrs x4, nzcv */
+                    for (unsigned c = 0; c < 14; c++)  /* cset x(10+c), c */
+                        code[n++] = 0x9a9f07e0u | (c ^ 1) << 12 | (10 + c);
+                    code[n++] = 0xd4200000; /* brk #0 */
+                    /* The reference. */
+                    unsigned f = pre ? ref_awc(x[2], ~x[3], 1, 64) : nzcv0;
+                    int w = ops[o].w;
+                    uint64_t y = ops[o].imm == ~0ull ? x[1] : ops[o].imm;
+                    switch (ops[o].kind) {
+                    case SUB: f = ref_awc(x[0], ~x[1], 1, w); break;
+                    case ADD: f = ref_awc(x[0], y, 0, w); break;
+                    case ANDF: {
+                        uint64_t r = x[0] & x[1];
+                        f = (unsigned)(r >> 63) << 3 | (unsigned)(r == 0) << 2;
+                        break;
+                    }
+                    case FCMP: { /* FPCompare: unordered 0011, = 0110, < 1000, > 0010 */
+                        double a, b;
+                        memcpy(&a, &x[0], 8);
+                        memcpy(&b, &x[1], 8);
+                        f = a != a || b != b ? 3 : a == b ? 6 : a < b ? 8 : 2;
+                        break;
+                    }
+                    case CCMP: f = ref_holds(f, cond) ? ref_awc(x[0], ~x[1], 1, w) : imm4; break;
+                    default: f = ref_holds(f, cond) ? ref_awc(x[0], y, 0, w) : imm4; break;
+                    }
+                    uint64_t sbc = x[0] + ~x[1] + (f >> 1 & 1);
+                    for (int k = 0; k < 2; k++) {
+                        AProc *p = ps[k];
+                        memcpy(p->mem + A_CODE, code, 4 * n);
+                        memcpy(p->cpu->x, x, sizeof x);
+                        a64_set_nzcv(&p->cpu->common, (uint64_t)nzcv0 << 28);
+                        int r = a_run(p, es[k]);
+                        assert_int_equal(r, EXCP_BREAKPOINT);
+                        A64Cpu *c = p->cpu;
+                        if (c->x[4] != (uint64_t)f << 28 || a64_get_nzcv(&c->common) != (uint64_t)f << 28 ||
+                            c->x[8] != sbc)
+                            fail_msg("%s: insn 0x%08x pre %u split %u x0 0x%llx x1 0x%llx: nzcv %llx/%llx "
+                                     "expected %x, sbc 0x%llx expected 0x%llx",
+                                     es[k]->name, enc, pre, split, (unsigned long long)x[0],
+                                     (unsigned long long)x[1], (unsigned long long)c->x[4] >> 28,
+                                     (unsigned long long)a64_get_nzcv(&c->common) >> 28, f,
+                                     (unsigned long long)c->x[8], (unsigned long long)sbc);
+                        for (unsigned cc = 0; cc < 14; cc++)
+                            if (c->x[10 + cc] != ref_holds(f, cc))
+                                fail_msg("%s: insn 0x%08x pre %u split %u: cond %u is %llu for nzcv %x",
+                                         es[k]->name, enc, pre, split, cc,
+                                         (unsigned long long)c->x[10 + cc], f);
+                    }
+                }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_a64_fp_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a64_random, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a64_flags, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@ static size_t nsent;
 static uint64_t regs[3] = {0x1122334455667788ull, 0, 0xdeadbeef};
 static uint8_t mem[64];
 static GdbAction last_act[4];
+static int last_sig[4];
 static int nresume, ninterrupt, ndetach, nkill;
 
 static void f_send(void *o, const void *buf, size_t len)
@@ -73,10 +74,11 @@ static int f_remove(void *o, int type, uint64_t addr, uint64_t kind)
 {
     return gdb_bp_remove(type, addr, kind);
 }
-static void f_resume(void *o, const GdbAction *act, int n)
+static void f_resume(void *o, const GdbAction *act, const int *sig, int n)
 {
     assert_int_equal(n, 2);
     memcpy(last_act, act, sizeof(*act) * (size_t)n);
+    memcpy(last_sig, sig, sizeof(*sig) * (size_t)n);
     nresume++;
 }
 static void f_interrupt(void *o) { ninterrupt++; }
@@ -283,6 +285,24 @@ static void test_queries(void **state)
     assert_string_equal(sent, framed("T05thread:1;"));
 }
 
+/* gdb's numbering differs from Linux's for many signals (RSP "Stop Reply
+ * Packets": gdb's signals.def). */
+static void test_signal_numbers(void **state)
+{
+    static const int pairs[][2] = {{2, 2},   {5, 5},   {7, 10},  {10, 30}, {11, 11}, {12, 31},
+                                   {17, 20}, {19, 17}, {23, 16}, {29, 23}, {30, 32}, {31, 12},
+                                   {32, 77}, {33, 45}, {63, 75}, {64, 78}};
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        assert_int_equal(gdb_sig_from_linux(pairs[i][0]), pairs[i][1]);
+        assert_int_equal(gdb_sig_to_linux(pairs[i][1]), pairs[i][0]);
+    }
+    for (int sig = 1; sig <= 64; sig++) /* every one that has a gdb number maps back */
+        if (gdb_sig_from_linux(sig)) assert_int_equal(gdb_sig_to_linux(gdb_sig_from_linux(sig)), sig);
+    assert_int_equal(gdb_sig_from_linux(16), 0); /* SIGSTKFLT: gdb has none */
+    assert_int_equal(gdb_sig_to_linux(7), 0);    /* SIGEMT: Linux has none */
+    assert_int_equal(gdb_sig_to_linux(0), 0);
+}
+
 static void test_resume_and_stop(void **state)
 {
     put("qSupported:swbreak+");
@@ -321,6 +341,40 @@ static void test_resume_and_stop(void **state)
     put("c");
     assert_int_equal(last_act[0], GDB_ACT_CONT);
     assert_int_equal(last_act[1], GDB_ACT_CONT);
+    assert_int_equal(last_sig[0], 0);
+    nsent = 0;
+    /* A signal report, then the signal gdb passes back (gdb's numbering). */
+    GdbStop sg = {.tid = 1, .sig = 11};
+    gdb_stub_stopped(stub, &sg);
+    assert_string_equal(sent, framed("T0bthread:1;"));
+    nsent = 0;
+    put("vCont;C0b:1;c");
+    assert_int_equal(last_act[0], GDB_ACT_CONT);
+    assert_int_equal(last_sig[0], 11);
+    assert_int_equal(last_sig[1], 0);
+    gdb_stub_stopped(stub, &sg);
+    nsent = 0;
+    put("C1e");
+    assert_int_equal(last_sig[0], 30);
+    gdb_stub_stopped(stub, &sg);
+    nsent = 0;
+    put("C100"); /* not a signal number */
+    expect("E16");
+    /* Scheduler locking: thread 2 takes no action and stays stopped. */
+    put("vCont;s:1");
+    assert_int_equal(last_act[0], GDB_ACT_STEP);
+    assert_int_equal(last_act[1], GDB_ACT_STOP);
+    gdb_stub_stopped(stub, &sg);
+    nsent = 0;
+    put("vCont;c:2");
+    assert_int_equal(last_act[0], GDB_ACT_STOP);
+    assert_int_equal(last_act[1], GDB_ACT_CONT);
+    nsent = 0;
+    GdbStop k = {.exited = true, .killed_by = 11};
+    gdb_stub_stopped(stub, &k);
+    assert_string_equal(sent, framed("X0b"));
+    gdb_stub_stopped(stub, &sg);
+    put("c");
     nsent = 0;
     GdbStop e = {.exited = true, .code = 3};
     gdb_stub_stopped(stub, &e);
@@ -391,6 +445,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resume_and_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_points, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill, setup, teardown),
+        cmocka_unit_test(test_signal_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -250,6 +250,7 @@ static void test_pmp(void **state)
     r2->pmpcfg[0] = 0x10 | 0x1; /* NA4, R */
     r2->pmpaddr[1] = (1ull << 54) - 1;
     r2->pmpcfg[1] = 0x18 | 0x7;
+    tlb_flush(fx.cpu); /* PMP set behind the CSRs' back takes effect with a flush */
     assert_int_equal(rv_pmp_prot(r2, 0x80000100, 4, S), 1);
     assert_int_equal(rv_pmp_prot(r2, 0x800000fe, 4, S), -1);
     assert_int_equal(fill(0x80000100, MEM_WRITE, S, &f, &tval), EXC(RV_EXC_STORE_ACCESS));
@@ -260,8 +261,47 @@ static void test_pmp(void **state)
     map(root, 3, 0x1000, 0x80800000, 0, RWX | PTE_A | PTE_D);
     r2->pmpaddr[0] = root >> 2;
     r2->pmpcfg[0] = 0x10; /* NA4, no rights, over the first root PTE */
+    tlb_flush(fx.cpu);
     assert_int_equal(fill(0x1000, MEM_READ, S, &f, &tval), EXC(RV_EXC_LOAD_ACCESS));
     assert_int_equal(tval, 0x1000);
+}
+
+/* The walker's decoded PMP (mmu.c pmp_sync, page memo): CSR writes take effect
+ * at once; direct writes (as a snapshot restore makes) with the TLB flush that
+ * must follow them; a page split between entries is decided per access, on
+ * the first and on later checks alike. */
+static void test_pmp_cache(void **state)
+{
+    TlbFill f;
+    uint64_t tval;
+    RvCpu *rv = fx.rv;
+    rv_pmpaddr_write(rv, 0, (1ull << 54) - 1);
+    rv_pmpcfg_write(rv, 0, 0x1f); /* NAPOT over everything, RWX */
+    assert_int_equal(fill(0x80000010, MEM_WRITE, S, &f, &tval), 0);
+    rv_pmpcfg_write(rv, 0, 0x19); /* read-only: no flush needed to see it here */
+    assert_int_equal(fill(0x80000010, MEM_WRITE, S, &f, &tval), EXC(RV_EXC_STORE_ACCESS));
+    assert_int_equal(fill(0x80000010, MEM_READ, S, &f, &tval), 0);
+    rv->pmpcfg[0] = 0x1f;
+    tlb_flush(fx.cpu);
+    assert_int_equal(fill(0x80000010, MEM_WRITE, S, &f, &tval), 0);
+    rv->pmpcfg[0] = 0x18; /* no rights */
+    tlb_flush(fx.cpu);
+    assert_int_equal(fill(0x80000010, MEM_READ, S, &f, &tval), EXC(RV_EXC_LOAD_ACCESS));
+    /* An NA4 hole without rights inside a page, everything else RWX. */
+    rv->pmpaddr[0] = 0x80000100 >> 2;
+    rv->pmpcfg[0] = 0x10;
+    rv->pmpaddr[1] = (1ull << 54) - 1;
+    rv->pmpcfg[1] = 0x1f;
+    tlb_flush(fx.cpu);
+    for (int rep = 0; rep < 2; rep++) {
+        assert_int_equal(fill(0x80000100, MEM_READ, S, &f, &tval), EXC(RV_EXC_LOAD_ACCESS));
+        assert_int_equal(fill(0x80000104, MEM_READ, S, &f, &tval), 0);
+        assert_int_equal(f.page_shift, 0); /* decided for this address only */
+        assert_int_equal(fill(0x80001104, MEM_READ, S, &f, &tval), 0);
+        assert_int_equal(f.page_shift, 12);
+        /* M: unlocked entries do not apply, in the same page */
+        assert_int_equal(fill(0x80000100, MEM_READ, RV_PRV_M, &f, &tval), 0);
+    }
 }
 
 int main(void)
@@ -275,6 +315,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_u_sum_mxr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserved_bits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pmp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pmp_cache, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

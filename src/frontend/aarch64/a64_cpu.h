@@ -15,7 +15,12 @@ typedef struct A64Cpu {
                          cumulative IOC..IXC/IDC in common.fp.flags */
     uint64_t x[31];   /* x0..x30 */
     uint64_t sp;      /* SP_EL0 */
-    uint64_t nf, zf, cf, vf; /* PSTATE.NZCV, one 0/1 value per slot */
+    uint64_t nf, zf, cf, vf; /* PSTATE.NZCV, one 0/1 value per slot (cc_lazy == 0) */
+    /* Lazy NZCV: while cc_lazy != 0 the flags are those of the 64-bit
+     * subtraction cc_x - cc_y (AddWithCarry(cc_x, NOT cc_y, 1)), and nf..vf
+     * are stale. A compare then costs two stores instead of four flags. Read
+     * and write NZCV through a64_get_nzcv/a64_set_nzcv only. */
+    uint64_t cc_lazy, cc_x, cc_y;
     uint64_t tpidr_el0;
     uint64_t qc;      /* FPSR.QC (0/1) */
     uint32_t fpcr;    /* FPCR as last written (bits not mapped onto fp.mode) */
@@ -33,6 +38,9 @@ enum {
     A64_SLOT_ZF,
     A64_SLOT_CF,
     A64_SLOT_VF,
+    A64_SLOT_CCL,      /* cc_lazy, cc_x, cc_y */
+    A64_SLOT_CCX,
+    A64_SLOT_CCY,
     A64_SLOT_TPIDR,
     A64_SLOT_QC,
     A64_SLOT_V0,       /* v0..v31 (V128) */

@@ -27,6 +27,9 @@ static const IrRegInfo a64_regs[A64_NSLOTS] = {
     {"zf", offsetof(A64Cpu, zf), IR_I64},
     {"cf", offsetof(A64Cpu, cf), IR_I64},
     {"vf", offsetof(A64Cpu, vf), IR_I64},
+    {"cc_lazy", offsetof(A64Cpu, cc_lazy), IR_I64},
+    {"cc_x", offsetof(A64Cpu, cc_x), IR_I64},
+    {"cc_y", offsetof(A64Cpu, cc_y), IR_I64},
     {"tpidr_el0", offsetof(A64Cpu, tpidr_el0), IR_I64},
     {"qc", offsetof(A64Cpu, qc), IR_I64},
     VREG(0),  VREG(1),  VREG(2),  VREG(3),  VREG(4),  VREG(5),  VREG(6),  VREG(7),
@@ -96,9 +99,16 @@ void a64_set_fpsr(CpuState *c, uint32_t v)
     a64_cpu(c)->qc = (v & A64_FPSR_QC) != 0;
 }
 
+/* The lazy form (a64_cpu.h) is the flags of AddWithCarry(x, NOT y, 1)
+ * (ARM ARM J1 shared/functions/integer/AddWithCarry). */
 uint64_t a64_get_nzcv(CpuState *c)
 {
     A64Cpu *a = a64_cpu(c);
+    if (a->cc_lazy) {
+        uint64_t x = a->cc_x, y = a->cc_y, r = x - y;
+        return (r >> 63) << 31 | (uint64_t)(r == 0) << 30 | (uint64_t)(x >= y) << 29 |
+               (((x ^ y) & (x ^ r)) >> 63) << 28;
+    }
     return (a->nf & 1) << 31 | (a->zf & 1) << 30 | (a->cf & 1) << 29 | (a->vf & 1) << 28;
 }
 
@@ -109,6 +119,7 @@ void a64_set_nzcv(CpuState *c, uint64_t v)
     a->zf = (v >> 30) & 1;
     a->cf = (v >> 29) & 1;
     a->vf = (v >> 28) & 1;
+    a->cc_lazy = 0;
 }
 
 static void a64_cpu_reset(CpuState *cpu)
@@ -124,8 +135,10 @@ static void a64_cpu_reset(CpuState *cpu)
 static void a64_dump_regs(CpuState *cpu, FILE *f)
 {
     A64Cpu *a = a64_cpu(cpu);
+    uint64_t nzcv = a64_get_nzcv(cpu);
     fprintf(f, "pc  %016" PRIx64 "  sp  %016" PRIx64 "  nzcv %c%c%c%c\n", cpu->pc, a->sp,
-            a->nf ? 'N' : '-', a->zf ? 'Z' : '-', a->cf ? 'C' : '-', a->vf ? 'V' : '-');
+            nzcv >> 31 & 1 ? 'N' : '-', nzcv >> 30 & 1 ? 'Z' : '-', nzcv >> 29 & 1 ? 'C' : '-',
+            nzcv >> 28 & 1 ? 'V' : '-');
     for (int i = 0; i < 31; i++)
         fprintf(f, "x%-2d %016" PRIx64 "%s", i, a->x[i], i % 4 == 3 || i == 30 ? "\n" : "  ");
     for (int i = 0; i < 32; i++)

@@ -565,9 +565,10 @@ static uint64_t helper_simd(CpuState *cpu, uint64_t desc)
             }
             case A64_SIMD_SHL: v = x << sh; break;
             case A64_SIMD_SLI: v = (dv & ((1ull << sh) - 1)) | (x << sh); break;
-            case A64_SIMD_SQSHLI: v = sat_s(c, esz, (__int128)s << sh); break;
+            /* Shifted as unsigned: a left shift of a negative value is UB in C. */
+            case A64_SIMD_SQSHLI: v = sat_s(c, esz, (__int128)((unsigned __int128)(__int128)s << sh)); break;
             case A64_SIMD_UQSHLI: v = sat_u(c, esz, (__int128)x << sh); break;
-            default: v = sat_u(c, esz, (__int128)s << sh); break; /* SQSHLU */
+            default: v = sat_u(c, esz, (__int128)((unsigned __int128)(__int128)s << sh)); break; /* SQSHLU */
             }
             sl(&r, esz, i, v);
         }

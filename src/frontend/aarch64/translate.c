@@ -23,11 +23,13 @@ typedef struct DisasContext {
     uint64_t pc;      /* this instruction */
     uint64_t pc_next; /* the following one */
     bool end;         /* the instruction emitted the block's exit */
-    /* NZCV were last set by a subtraction a - b of type cmp_t in this block:
-     * conditions become one setcond on the operands (dead flags then vanish). */
-    bool cmp_valid;
-    IrType cmp_t;
-    IrVal cmp_a, cmp_b;
+    /* What the translation knows about NZCV here (A64_FK_*): conditions
+     * read the IR values directly; later blocks read the slots. */
+    int fk;
+    IrType ft;        /* SUB/CCMP: operand type (I32 operands are unshifted) */
+    IrVal fx, fy, fc; /* SUB/CCMP: x - y; CCMP: its 0/1 condition */
+    unsigned fimm;    /* CCMP: #nzcv when the condition failed */
+    int lazy_slot;    /* constant the cc_lazy slot holds now, -1 unknown */
     /* FPCR.RMode at translation (tb_flags): FP ops carry it as a static
      * rounding mode, so the JIT's fast paths (RNE) apply; MSR FPCR ends the block. */
     IrRound rm;
@@ -104,12 +106,35 @@ static IrVal get_rsp(DisasContext *ctx, int sf, int r) { return to_w(ctx, sf, ge
 static void set_r(DisasContext *ctx, int sf, int r, IrVal v) { set_x(ctx, r, from_w(ctx, sf, v)); }
 static void set_rsp(DisasContext *ctx, int sf, int r, IrVal v) { set_xsp(ctx, r, from_w(ctx, sf, v)); }
 
-/* -- Flags ------------------------------------------------------------------------ */
+/* -- Flags ------------------------------------------------------------------------
+ * NZCV live in the guest state in one of two forms (a64_cpu.h): explicit
+ * (nf, zf, cf, vf, each 0/1, cc_lazy = 0) or lazy (cc_lazy != 0: the flags
+ * of the subtraction cc_x - cc_y). Compares (CMP/SUBS, CMN/ADDS by a nonzero
+ * immediate, CCMP) store the lazy form: two operand stores instead of four
+ * computed flags, which matters because NZCV usually stay live to the block's
+ * exit (the next block's loads can fault, and a signal frame holds NZCV).
+ * Every reader goes through gen_cond/gen_flag here, or a64_get_nzcv in C. */
 
+enum {
+    A64_FK_SLOTS, /* unknown (block entry): read the slots, either form */
+    A64_FK_EXPL,  /* explicit form, this block wrote the four slots */
+    A64_FK_SUB,   /* flags of fx - fy (type ft) */
+    A64_FK_CCMP,  /* fc ? flags of fx - fy : fimm (CCMP/CCMN) */
+};
+
+static void set_lazy_slot(DisasContext *ctx, int v)
+{
+    if (ctx->lazy_slot == v) return;
+    ir_set(ctx->b, A64_SLOT_CCL, cst(ctx, (uint64_t)v));
+    ctx->lazy_slot = v;
+}
+
+/* One flag slot of the explicit form (every writer sets all four). */
 static void set_flag(DisasContext *ctx, unsigned slot, IrVal v)
 {
     ir_set(ctx->b, slot, v);
-    ctx->cmp_valid = false;
+    set_lazy_slot(ctx, 0);
+    ctx->fk = A64_FK_EXPL;
 }
 
 static void set_nz(DisasContext *ctx, IrType t, IrVal r)
@@ -118,37 +143,83 @@ static void set_nz(DisasContext *ctx, IrType t, IrVal r)
     set_flag(ctx, A64_SLOT_ZF, setc(ctx, t, IR_COND_EQ, r, cstw(ctx, t, 0)));
 }
 
+/* A W operand as the lazy form stores it: x << 32, whose 64-bit subtraction
+ * has the N, Z, C and V of the 32-bit one (the low halves are zero). */
+static IrVal lazy_operand(DisasContext *ctx, IrType t, IrVal v)
+{
+    if (t == IR_I64) return v;
+    if (ir_is_const(ctx->b, v)) return cst(ctx, ctx->b->temps[v].cval[0] << 32);
+    return op2(ctx, IR_OP_shl, IR_I64, ir_op1(ctx->b, IR_OP_extu, IR_I64, v), cst(ctx, 32));
+}
+
+static void store_lazy(DisasContext *ctx, IrType t, IrVal x, IrVal y)
+{
+    ir_set(ctx->b, A64_SLOT_CCX, lazy_operand(ctx, t, x));
+    ir_set(ctx->b, A64_SLOT_CCY, lazy_operand(ctx, t, y));
+    ctx->ft = t;
+    ctx->fx = x;
+    ctx->fy = y;
+}
+
+/* x + imm with imm not 0 and not the most negative value sets the flags of
+ * x - (-imm): same result, carry (x >= 2^w - imm) and overflow. Returns the
+ * negated constant, or IR_NONE when the add needs the explicit form. */
+static IrVal add_as_sub(DisasContext *ctx, IrType t, IrVal y)
+{
+    if (!ir_is_const(ctx->b, y)) return IR_NONE;
+    uint64_t v = ctx->b->temps[y].cval[0], sign = t == IR_I64 ? 1ull << 63 : 1ull << 31;
+    if (t == IR_I32) v &= 0xffffffffu;
+    if (v == 0 || v == sign) return IR_NONE;
+    return cstw(ctx, t, t == IR_I64 ? -v : (uint32_t)-v);
+}
+
 /* AddWithCarry (ARM ARM J1, shared/functions/integer/AddWithCarry) for x + y
  * (sub: x - y = x + ~y + 1, whose carry is "no borrow"). */
 static void set_flags_addsub(DisasContext *ctx, IrType t, IrVal r, IrVal x, IrVal y, bool sub)
 {
+    IrVal ny = sub ? IR_NONE : add_as_sub(ctx, t, y);
+    if (sub || ny != IR_NONE) {
+        store_lazy(ctx, t, x, sub ? y : ny);
+        set_lazy_slot(ctx, 1);
+        ctx->fk = A64_FK_SUB;
+        return;
+    }
     set_nz(ctx, t, r);
-    if (sub) {
-        set_flag(ctx, A64_SLOT_CF, setc(ctx, t, IR_COND_GEU, x, y));
-        set_flag(ctx, A64_SLOT_VF, cond64(ctx, IR_OP_ovf_sub, t, x, y, 0));
-        ctx->cmp_valid = true;
-        ctx->cmp_t = t;
-        ctx->cmp_a = x;
-        ctx->cmp_b = y;
-    } else {
-        set_flag(ctx, A64_SLOT_CF, cond64(ctx, IR_OP_carry_add, t, x, y, 0));
-        set_flag(ctx, A64_SLOT_VF, cond64(ctx, IR_OP_ovf_add, t, x, y, 0));
+    set_flag(ctx, A64_SLOT_CF, cond64(ctx, IR_OP_carry_add, t, x, y, 0));
+    set_flag(ctx, A64_SLOT_VF, cond64(ctx, IR_OP_ovf_add, t, x, y, 0));
+}
+
+/* Flag i (0 N, 1 Z, 2 C, 3 V) of x - y, as an I64 0/1. */
+static IrVal lazy_flag(DisasContext *ctx, int i, IrType t, IrVal x, IrVal y)
+{
+    switch (i) {
+    case 0: return setc(ctx, t, IR_COND_LT, op2(ctx, IR_OP_sub, t, x, y), cstw(ctx, t, 0));
+    case 1: return setc(ctx, t, IR_COND_EQ, x, y);
+    case 2: return setc(ctx, t, IR_COND_GEU, x, y);
+    default: return cond64(ctx, IR_OP_ovf_sub, t, x, y, 0);
     }
 }
 
-/* ConditionHolds (J1 shared/functions/system/ConditionHolds): an I64 0/1. */
-static IrVal gen_cond(DisasContext *ctx, int cond)
+/* ConditionHolds (J1 shared/functions/system/ConditionHolds) for the flags of
+ * x - y: N != V is x < y signed, C && !Z is x > y unsigned. */
+static IrVal lazy_cond(DisasContext *ctx, int cond, IrType t, IrVal x, IrVal y)
+{
+    static const int8_t map[8] = {IR_COND_EQ, IR_COND_GEU, -1, -1,
+                                  IR_COND_GTU, IR_COND_GE, IR_COND_GT, -1};
+    static const int8_t imap[8] = {IR_COND_NE, IR_COND_LTU, -1, -1,
+                                   IR_COND_LEU, IR_COND_LT, IR_COND_LE, -1};
+    bool inv = cond & 1;
+    int c = inv ? imap[cond >> 1] : map[cond >> 1];
+    if (c >= 0) return setc(ctx, t, (IrCond)c, x, y);
+    IrVal v = lazy_flag(ctx, (cond >> 1) == 2 ? 0 : 3, t, x, y); /* MI/PL, VS/VC */
+    return inv ? op2(ctx, IR_OP_xor, IR_I64, v, cst(ctx, 1)) : v;
+}
+
+/* ConditionHolds on the explicit slots. */
+static IrVal expl_cond(DisasContext *ctx, int cond)
 {
     IrBlock *b = ctx->b;
-    bool inv = (cond & 1) && cond != 15;
-    if (ctx->cmp_valid) {
-        static const int8_t map[8] = {IR_COND_EQ, IR_COND_GEU, -1, -1,
-                                      IR_COND_GTU, IR_COND_GE, IR_COND_GT, -1};
-        static const int8_t imap[8] = {IR_COND_NE, IR_COND_LTU, -1, -1,
-                                       IR_COND_LEU, IR_COND_LT, IR_COND_LE, -1};
-        int c = inv ? imap[cond >> 1] : map[cond >> 1];
-        if (c >= 0) return setc(ctx, ctx->cmp_t, (IrCond)c, ctx->cmp_a, ctx->cmp_b);
-    }
+    bool inv = cond & 1;
     IrVal v;
     switch (cond >> 1) {
     case 0: v = ir_get(b, A64_SLOT_ZF); break;
@@ -157,14 +228,73 @@ static IrVal gen_cond(DisasContext *ctx, int cond)
     case 3: v = ir_get(b, A64_SLOT_VF); break;
     case 4: v = op2(ctx, IR_OP_andn, IR_I64, ir_get(b, A64_SLOT_CF), ir_get(b, A64_SLOT_ZF)); break;
     case 5: v = setc(ctx, IR_I64, IR_COND_EQ, ir_get(b, A64_SLOT_NF), ir_get(b, A64_SLOT_VF)); break;
-    case 6: {
+    default: {
         IrVal ge = setc(ctx, IR_I64, IR_COND_EQ, ir_get(b, A64_SLOT_NF), ir_get(b, A64_SLOT_VF));
         v = op2(ctx, IR_OP_andn, IR_I64, ge, ir_get(b, A64_SLOT_ZF));
         break;
     }
-    default: return cst(ctx, 1); /* AL, NV */
     }
     return inv ? op2(ctx, IR_OP_xor, IR_I64, v, cst(ctx, 1)) : v;
+}
+
+/* ConditionHolds on a constant NZCV (bits 3..0). */
+static bool nzcv_holds(unsigned f, int cond)
+{
+    bool n = f >> 3 & 1, z = f >> 2 & 1, c = f >> 1 & 1, v = f & 1, r;
+    switch (cond >> 1) {
+    case 0: r = z; break;
+    case 1: r = c; break;
+    case 2: r = n; break;
+    case 3: r = v; break;
+    case 4: r = c && !z; break;
+    case 5: r = n == v; break;
+    case 6: r = n == v && !z; break;
+    default: return true;
+    }
+    return (cond & 1) ? !r : r;
+}
+
+/* c ? v : k for 0/1 values c, v and a constant k: c & v, or v | !c
+ * (cheaper than a select in every engine). */
+static IrVal sel_const(DisasContext *ctx, IrVal c, IrVal v, bool k)
+{
+    if (!k) return op2(ctx, IR_OP_and, IR_I64, c, v);
+    return op2(ctx, IR_OP_or, IR_I64, v, op2(ctx, IR_OP_xor, IR_I64, c, cst(ctx, 1)));
+}
+
+/* ConditionHolds (J1 shared/functions/system/ConditionHolds): an I64 0/1. */
+static IrVal gen_cond(DisasContext *ctx, int cond)
+{
+    IrBlock *b = ctx->b;
+    if (cond >= 14) return cst(ctx, 1); /* AL, NV */
+    switch (ctx->fk) {
+    case A64_FK_SUB: return lazy_cond(ctx, cond, ctx->ft, ctx->fx, ctx->fy);
+    case A64_FK_EXPL: return expl_cond(ctx, cond);
+    case A64_FK_CCMP:
+        return sel_const(ctx, ctx->fc, lazy_cond(ctx, cond, ctx->ft, ctx->fx, ctx->fy),
+                         nzcv_holds(ctx->fimm, cond));
+    default: {
+        IrVal l = lazy_cond(ctx, cond, IR_I64, ir_get(b, A64_SLOT_CCX), ir_get(b, A64_SLOT_CCY));
+        return ir_select(b, ir_get(b, A64_SLOT_CCL), l, expl_cond(ctx, cond));
+    }
+    }
+}
+
+/* Flag i (0 N, 1 Z, 2 C, 3 V) as an I64 0/1 (ADC/SBC, MRS NZCV). */
+static IrVal gen_flag(DisasContext *ctx, int i)
+{
+    IrBlock *b = ctx->b;
+    switch (ctx->fk) {
+    case A64_FK_SUB: return lazy_flag(ctx, i, ctx->ft, ctx->fx, ctx->fy);
+    case A64_FK_EXPL: return ir_get(b, A64_SLOT_NF + (unsigned)i);
+    case A64_FK_CCMP:
+        return sel_const(ctx, ctx->fc, lazy_flag(ctx, i, ctx->ft, ctx->fx, ctx->fy),
+                         (ctx->fimm >> (3 - i)) & 1);
+    default: {
+        IrVal l = lazy_flag(ctx, i, IR_I64, ir_get(b, A64_SLOT_CCX), ir_get(b, A64_SLOT_CCY));
+        return ir_select(b, ir_get(b, A64_SLOT_CCL), l, ir_get(b, A64_SLOT_NF + (unsigned)i));
+    }
+    }
 }
 
 /* -- Exits ---------------------------------------------------------------------- */
@@ -313,10 +443,13 @@ static void a64_drop_dead(IrBlock *b)
         for (unsigned k = 0; k < IR_MAX_ARGS; k++)
             if (in->args[k] != IR_NONE) used[in->args[k]] = 1;
     }
-    /* Compact: values are named by temp, never by position. */
+    /* Compact; each kept temp's definition index moves with its insn. */
     uint32_t n = 0;
-    for (uint32_t i = 0; i < b->ninsns; i++)
-        if (b->insns[i].op != IR_OP_nop) b->insns[n++] = b->insns[i];
+    for (uint32_t i = 0; i < b->ninsns; i++) {
+        if (b->insns[i].op == IR_OP_nop) continue;
+        if (b->insns[i].dst != IR_NONE) b->temps[b->insns[i].dst].def = n;
+        b->insns[n++] = b->insns[i];
+    }
     b->ninsns = n;
 }
 
@@ -333,7 +466,8 @@ uint64_t a64_tb_flags(CpuState *cpu)
 static void a64_translate_insns(CpuState *cpu, IrBlock *b, uint64_t pc)
 {
     static const IrRound rmode[4] = {IR_RM_RNE, IR_RM_RUP, IR_RM_RDN, IR_RM_RTZ};
-    DisasContext ctx = {.cpu = cpu, .b = b, .rm = rmode[b->flags & 3]};
+    DisasContext ctx = {.cpu = cpu, .b = b, .rm = rmode[b->flags & 3], .fk = A64_FK_SLOTS,
+                        .lazy_slot = -1};
     for (int i = 0; i < 32; i++) ctx.vset[i] = ctx.vlo[i] = IR_NONE;
 
     for (unsigned n = 0;; n++) {

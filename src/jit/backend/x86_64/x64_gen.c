@@ -2,7 +2,9 @@
 /* L1 template code generator: one fixed x86-64 sequence per IR op, temps kept in
  * host registers by a block-local allocator driven by last-use positions (spill
  * to the rsp frame when short), guest state in CpuState at rbx, memory at r14,
- * fast paths inline ("hot") and slow paths, exits and fix-ups out of line ("cold"). */
+ * fast paths inline ("hot") and slow paths, exits and fix-ups out of line ("cold").
+ * F32/F64 temps also get an xmm copy ("shadow", xmm5-xmm15) while they live, so
+ * chains of FP ops stay in xmm registers; templates use only xmm0-xmm4. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
@@ -43,6 +45,7 @@ typedef struct Temp {
     bool in_mem;    /* spill slot holds the value */
     int32_t slot;   /* rsp offset, or -1 */
     uint32_t last;  /* index of the last insn using it (def index if unused) */
+    int8_t xmm;     /* xmm register holding a copy of the value (FP shadow), or -1 */
 } Temp;
 
 typedef struct Gen {
@@ -52,6 +55,19 @@ typedef struct Gen {
     Temp *t;       /* indexed by root[v]: aliases share their root's Temp */
     uint32_t *root; /* v, or the temp v is a bit-identical copy of (mov/bitcast) */
     uint32_t owner[16]; /* temp (a root) held by each host register, 0 = free */
+    uint32_t xown[16];  /* temp (a root) each xmm register is a shadow of, 0 = free */
+    bool xwide[16];     /* the shadow holds 64 bits (movq), else 32 (movd) */
+    int xlast;          /* last shadow register (below the loop pins) */
+    /* Loop pins (a block that jumps back to its own start): guest registers
+     * read before written and written in the block live in a host register
+     * (rbp, r13) or an xmm register (xmm15 down) for the whole block, loaded
+     * before the entry point; sets write CpuState and the pin (so exits need
+     * nothing), gets read the pin, and the back edge jumps to the entry
+     * point, so a loop-carried value never goes through a store and reload. */
+    int8_t *pin;        /* per guest reg: host reg, 16 + xmm, or -1 */
+    bool pinned[16];    /* general registers taken out of the pool */
+    int xpin_slot[16];  /* frame copy of each pinned xmm across calls, 0 = not pinned */
+    uint8_t *loop_head; /* entry point the back edge jumps to, or NULL */
     uint32_t cur;
     int32_t next_slot;
     uint8_t *pc_needed; /* per insn: PC_NEEDED (insn_start), SET_DEAD (set) */
@@ -136,13 +152,61 @@ static void spill(Gen *g, X64Reg r)
 static X64Reg alloc_reg(Gen *g)
 {
     for (unsigned i = 0; i < NPOOL; i++)
-        if (!g->owner[pool_regs[i]]) return pool_regs[i];
+        if (!g->owner[pool_regs[i]] && !g->pinned[pool_regs[i]]) return pool_regs[i];
     /* Evict the value used furthest in the future. */
     X64Reg best = pool_regs[0];
     for (unsigned i = 1; i < NPOOL; i++)
-        if (g->t[g->owner[pool_regs[i]]].last > g->t[g->owner[best]].last) best = pool_regs[i];
+        if (!g->pinned[pool_regs[i]] && g->t[g->owner[pool_regs[i]]].last > g->t[g->owner[best]].last)
+            best = pool_regs[i];
     spill(g, best);
     return best;
+}
+
+/* -- FP shadows -----------------------------------------------------------------------
+ * An F32/F64 temp keeps its value in its general register (or slot) as every
+ * temp does; an FP op also leaves the result in an xmm register and notes it,
+ * so the next FP op reads it from there (no movq from the general register on
+ * the dependency chain). Temps never change once defined, so a shadow stays
+ * valid until the temp dies or a call clobbers the xmm registers (all
+ * caller-saved, SysV AMD64 ABI 3.2.1): calls in hot code drop every shadow,
+ * cold paths that call and rejoin the hot path reload them (xreload). */
+#define XSHADOW_FIRST 5
+
+static void xdrop(Gen *g, int x)
+{
+    uint32_t v = g->xown[x];
+    if (!v) return;
+    g->t[v].xmm = -1;
+    g->xown[x] = 0;
+}
+
+static void xdrop_all(Gen *g)
+{
+    for (int x = XSHADOW_FIRST; x <= g->xlast; x++) xdrop(g, x);
+}
+
+/* A free shadow register, not one in pin (the current insn's operands):
+ * else the one whose temp is used furthest ahead (dropping a shadow costs no
+ * code: the general copy stays). */
+static int xalloc(Gen *g, unsigned pin)
+{
+    int best = -1;
+    for (int x = XSHADOW_FIRST; x <= g->xlast; x++) {
+        if ((pin >> x) & 1) continue;
+        if (!g->xown[x]) return x;
+        if (best < 0 || g->t[g->xown[x]].last > g->t[g->xown[best]].last) best = x;
+    }
+    xdrop(g, best);
+    return best;
+}
+
+/* x becomes the shadow of temp root rt. */
+static void xbind(Gen *g, int x, uint32_t rt, bool dbl)
+{
+    if (g->t[rt].xmm >= 0) xdrop(g, g->t[rt].xmm);
+    g->t[rt].xmm = (int8_t)x;
+    g->xown[x] = rt;
+    g->xwide[x] = dbl;
 }
 
 /* Frees registers of temps whose last use is the current insn. */
@@ -154,6 +218,13 @@ static void free_dying(Gen *g)
         if (v && g->t[g->root[v]].last <= g->cur) {
             g->t[g->root[v]].reg = -1;
             g->owner[r] = 0;
+        }
+    }
+    for (int x = XSHADOW_FIRST; x <= g->xlast; x++) {
+        uint32_t v = g->xown[x];
+        if (v && g->t[v].last <= g->cur) {
+            g->t[v].xmm = -1;
+            g->xown[x] = 0;
         }
     }
 }
@@ -243,6 +314,49 @@ static X64Reg reg_of(Gen *g, IrVal v, X64Reg scratch)
     return scratch;
 }
 
+/* The shadow xmm register of FP value v (dbl: 64 bits), loading it from v's
+ * general register, slot or constant when it has none; added to *pin. */
+static int xmm_of(Gen *g, IrVal v, bool dbl, unsigned *pin)
+{
+    uint32_t rt = g->root[v];
+    int x = g->t[rt].xmm;
+    if (x < 0 || g->xwide[x] != dbl) {
+        x = xalloc(g, *pin);
+        X64Reg r = reg_of(g, v, X64_RAX);
+        if (dbl) x64_emit_movq_xr(&g->e, x, r);
+        else x64_emit_movd_xr(&g->e, x, r);
+        xbind(g, x, rt, dbl);
+    }
+    *pin |= 1u << x;
+    return x;
+}
+
+/* Cold code after a call that goes back to the hot path: reloads the shadows
+ * that live past the current insn (the call clobbered them) from their
+ * general registers (restored by then) or slots, except `skip`, which the
+ * caller fills. Uses rdx only (rax may hold the call's result). */
+static void xreload(Gen *g, X64Emit *c, int skip)
+{
+    for (int x = XSHADOW_FIRST; x <= g->xlast; x++) {
+        uint32_t v = g->xown[x];
+        if (!v || x == skip || g->t[v].last <= g->cur) continue;
+        const Temp *t = &g->t[v];
+        X64Reg r = X64_RDX;
+        if (is_c(g, v)) {
+            x64_emit_mov_ri(c, X64_RDX, g->xwide[x] ? cv(g, v) : (uint32_t)cv(g, v));
+        } else if (t->reg >= 0) {
+            r = (X64Reg)t->reg;
+        } else if (t->in_mem) {
+            x64_emit_mov_rm(c, true, X64_RDX, SP(t->slot));
+        } else {
+            xdrop(g, x); /* no copy to reload from (never expected): forget it */
+            continue;
+        }
+        if (g->xwide[x]) x64_emit_movq_xr(c, x, r);
+        else x64_emit_movd_xr(c, x, r);
+    }
+}
+
 /* dst op= v, with v as register, memory or immediate operand. */
 static void alu(Gen *g, X64Alu op, bool w, X64Reg dst, IrVal v)
 {
@@ -295,6 +409,8 @@ static void save_regs(X64Emit *e, const Gen *g)
         X64Reg r = pool_regs[i];
         if (g->owner[r] && caller_saved(r)) x64_emit_mov_mr(e, true, SP(save_off(r)), r);
     }
+    for (int x = 0; x < 16; x++)
+        if (g->xpin_slot[x]) x64_emit_movdqu_mx(e, SP(g->xpin_slot[x]), x);
 }
 
 static void restore_regs(X64Emit *e, const Gen *g)
@@ -303,6 +419,8 @@ static void restore_regs(X64Emit *e, const Gen *g)
         X64Reg r = pool_regs[i];
         if (g->owner[r] && caller_saved(r)) x64_emit_mov_rm(e, true, r, SP(save_off(r)));
     }
+    for (int x = 0; x < 16; x++)
+        if (g->xpin_slot[x]) x64_emit_movdqu_xm(e, x, SP(g->xpin_slot[x]));
 }
 
 static void load_arg(X64Emit *e, const Gen *g, X64Reg dst, Arg a)
@@ -355,6 +473,7 @@ static void call_keep(Gen *g, X64Emit *e, const void *fn, const Arg *args, unsig
     x64_emit_call(e, fn);
     if (n > 6) x64_emit_alu_ri(e, X64_ADD, true, X64_RSP, 16);
     restore_regs(e, g);
+    if (e == &g->e) xdrop_all(g); /* cold callers that rejoin use xreload */
 }
 
 #define ARGS(...) (const Arg[]){__VA_ARGS__}, sizeof((const Arg[]){__VA_ARGS__}) / sizeof(Arg)
@@ -478,6 +597,10 @@ static uint8_t *exit_stub(Gen *g, JitExit *x)
 
 static void emit_goto(Gen *g, uint64_t pc)
 {
+    if (g->loop_head && pc == g->ir->pc) {
+        x64_emit_jmp(&g->e, g->loop_head);
+        return;
+    }
     JitExit *x = new_exit(g, pc);
     uint8_t *stub = exit_stub(g, x);
     x64_align(&g->e, 4, 1); /* rel32 4-byte aligned: patched atomically */
@@ -486,6 +609,10 @@ static void emit_goto(Gen *g, uint64_t pc)
 
 static void emit_goto_cc(Gen *g, X64Cond cc, uint64_t pc)
 {
+    if (g->loop_head && pc == g->ir->pc) {
+        x64_emit_jcc(&g->e, cc, g->loop_head);
+        return;
+    }
     JitExit *x = new_exit(g, pc);
     uint8_t *stub = exit_stub(g, x);
     x64_align(&g->e, 4, 2);
@@ -881,6 +1008,7 @@ static void emit_ld(Gen *g, const IrInsn *in)
     x64_emit_mov_ri(&g->c, X64_RCX, w64);
     x64_emit_call(&g->c, (const void *)interp_ld);
     restore_regs(&g->c, g);
+    xreload(g, &g->c, -1);
     if (d != X64_RAX) x64_emit_mov_rr(&g->c, true, d, X64_RAX);
     x64_emit_jmp(&g->c, join);
     finish_in(g, in->dst, d);
@@ -938,6 +1066,7 @@ static void emit_st(Gen *g, const IrInsn *in)
     x64_emit_mov_ri(&g->c, X64_RCX, mo);
     x64_emit_call(&g->c, (const void *)interp_st);
     restore_regs(&g->c, g);
+    xreload(g, &g->c, -1);
     x64_emit_jmp(&g->c, join);
     free_dying(g);
 }
@@ -956,13 +1085,6 @@ static void emit_st(Gen *g, const IrInsn *in)
  *    residual a*b - p for mul) or recomputes with fp.c (div, sqrt, fma).
  * Everything else recomputes with fp.c, which then also accrues the flags.
  * No MXCSR access on the fast path: MXCSR flags are never read. */
-
-static void to_xmm(Gen *g, int x, IrVal v, bool dbl)
-{
-    X64Reg r = reg_of(g, v, X64_RAX);
-    if (dbl) x64_emit_movq_xr(&g->e, x, r);
-    else x64_emit_movd_xr(&g->e, x, r);
-}
 
 static void fp_slow_call(Gen *g, X64Emit *e, const IrInsn *in)
 {
@@ -1000,11 +1122,12 @@ static void fp_arith(Gen *g, const IrInsn *in)
     IrOp op = (IrOp)in->op;
     bool fast = in->imm == IR_RM_RNE && (op != IR_OP_fma || have_fma);
 
-    /* Slow path (cold): fp.c computes everything; result in rax. */
-    uint8_t *slow = c->p;
-    fp_slow_call(g, c, in);
-    uint8_t *back = x64_emit_jmp_rel32(c, NULL);
     if (!fast) {
+        /* fp.c computes everything (cold); result in rax. */
+        uint8_t *slow = c->p;
+        fp_slow_call(g, c, in);
+        xreload(g, c, -1);
+        uint8_t *back = x64_emit_jmp_rel32(c, NULL);
         x64_emit_jmp(e, slow);
         patch(g, back, e->p);
         finish(g, in->dst, X64_RAX);
@@ -1014,38 +1137,47 @@ static void fp_arith(Gen *g, const IrInsn *in)
      * result in rax there; the operands' registers stay intact before). */
     bool inplace;
     X64Reg d = dst_or_reuse(g, in->dst, a, &inplace);
+    /* Operands in their shadows xa, xb, xc; the result in a fresh one, xd
+     * (never an operand's: the cold exactness tests read a, b and the result). */
+    unsigned pin = 0;
+    int xa = xmm_of(g, a, dbl, &pin);
+    int xb = op != IR_OP_fsqrt ? xmm_of(g, b, dbl, &pin) : -1;
+    int xc = op == IR_OP_fma ? xmm_of(g, c3, dbl, &pin) : -1;
+    int xd = xalloc(g, pin);
+    if (in->dst != IR_NONE) xbind(g, xd, g->root[in->dst], dbl);
+
+    /* Slow path (cold): fp.c computes everything; result in rax and xd. */
+    uint8_t *slow = c->p;
+    fp_slow_call(g, c, in);
+    if (dbl) x64_emit_movq_xr(c, xd, X64_RAX);
+    else x64_emit_movd_xr(c, xd, X64_RAX);
+    xreload(g, c, xd);
+    uint8_t *back = x64_emit_jmp_rel32(c, NULL);
 
     x64_emit_test_mi8(e, M(R_CPU, offsetof(CpuState, fp.mode)),
                       FP_MODE_FZ | FP_MODE_DAZ | FP_MODE_NAN_X86);
     x64_emit_jcc(e, X64_CC_NE, slow);
-    /* xmm0 = a, xmm1 = b, xmm2 = c (fma); result in xmm2 (fma: xmm0). */
-    to_xmm(g, 0, a, dbl);
-    if (op != IR_OP_fsqrt) to_xmm(g, 1, b, dbl);
-    int res = 2;
+    /* A full-register copy first: the scalar op then does not wait for xd's
+     * previous writer (sqrt in place included). */
+    x64_emit_sse_rr(e, pfx, 0x28, xd, xa);
     switch (op) {
     case IR_OP_fadd: case IR_OP_fsub: case IR_OP_fmul: case IR_OP_fdiv: {
         static const uint8_t opc[] = {[IR_OP_fadd - IR_OP_fadd] = 0x58, [IR_OP_fsub - IR_OP_fadd] = 0x5c,
                                       [IR_OP_fmul - IR_OP_fadd] = 0x59, [IR_OP_fdiv - IR_OP_fadd] = 0x5e};
-        x64_emit_sse_rr(e, pfx, 0x28, 2, 0);
-        x64_emit_sse_arith(e, opc[op - IR_OP_fadd], dbl, 2, 1);
+        x64_emit_sse_arith(e, opc[op - IR_OP_fadd], dbl, xd, xb);
         break;
     }
     case IR_OP_fsqrt:
-        /* sqrtsd writes only the low lane: sqrt xmm2 in place after a copy,
-         * so it does not wait for xmm2's last writer. */
-        x64_emit_sse_rr(e, pfx, 0x28, 2, 0);
-        x64_emit_sse_arith(e, 0x51, dbl, 2, 2);
+        x64_emit_sse_arith(e, 0x51, dbl, xd, xd);
         break;
     default: {
         static const uint8_t fop[4] = {0xa9, 0xad, 0xab, 0xaf}; /* madd, nmadd, msub, nmsub */
-        to_xmm(g, 2, c3, dbl);
-        x64_emit_vfma213(e, fop[in->aux & 3], dbl, 0, 1, 2);
-        res = 0;
+        x64_emit_vfma213(e, fop[in->aux & 3], dbl, xd, xb, xc); /* xd = a*b +- c */
         break;
     }
     }
-    if (dbl) x64_emit_movq_rx(e, X64_RAX, res);
-    else x64_emit_movd_rx(e, X64_RAX, res);
+    if (dbl) x64_emit_movq_rx(e, X64_RAX, xd);
+    else x64_emit_movd_rx(e, X64_RAX, xd);
     /* Range: |r| (sign shifted out) in [lo, inf): rcx = r << 1, then one
      * unsigned compare against constants in the pool head (FpConsts). */
     bool addlike = op == IR_OP_fadd || op == IR_OP_fsub;
@@ -1066,7 +1198,11 @@ static void fp_arith(Gen *g, const IrInsn *in)
     patch(g, back, join);
     if (d != X64_RAX) x64_emit_mov_rr(e, true, d, X64_RAX);
 
-    /* Cold exactness test: xmm3 = error term, zero iff exact. */
+    /* Cold exactness test: xmm0 = a, xmm1 = b, xmm2 = result (scratch copies:
+     * the tests overwrite them); xmm3 = error term, zero iff exact. */
+    x64_emit_sse_rr(c, pfx, 0x28, 0, xa);
+    if (xb >= 0) x64_emit_sse_rr(c, pfx, 0x28, 1, xb);
+    x64_emit_sse_rr(c, pfx, 0x28, 2, xd);
     if (op == IR_OP_fadd || op == IR_OP_fsub) {
         /* TwoSum (Knuth): bb = s - a; err = (a - (s - bb)) + (b' - bb), b' = b or -b;
          * for sub, b' - bb = -(b + bb). Exact in RNE without overflow. */
@@ -1105,18 +1241,20 @@ static void fp_cmp_op(Gen *g, const IrInsn *in)
     IrType t = (IrType)in->type;
     bool dbl = t == IR_F64;
     X64Emit *e = &g->e;
+    unsigned pin = 0;
+    int xa = xmm_of(g, in->args[0], dbl, &pin);
+    int xb = xmm_of(g, in->args[1], dbl, &pin);
     uint8_t *slow = g->c.p;
     call_keep(g, &g->c, (const void *)fp_cmp,
               ARGS(AFP, AI(t), AV(in->args[0]), AV(in->args[1]), AI(in->imm), AI(in->aux != 0)));
+    xreload(g, &g->c, -1);
     uint8_t *back = x64_emit_jmp_rel32(&g->c, NULL);
     /* Denormal inputs read as zero (AArch64 FPCR.FZ: FPUnpack flushes them and
      * raises IDC), and x86-style DE reporting: fp.c decides (found by
      * tests/unit/test_a64_jit.c). */
     x64_emit_test_mi8(e, M(R_CPU, offsetof(CpuState, fp.mode)), FP_MODE_DAZ | FP_MODE_NAN_X86);
     x64_emit_jcc(e, X64_CC_NE, slow);
-    to_xmm(g, 0, in->args[0], dbl);
-    to_xmm(g, 1, in->args[1], dbl);
-    x64_emit_ucomis(e, dbl, 0, 1);
+    x64_emit_ucomis(e, dbl, xa, xb);
     /* Unordered: fp.c decides the flags (NV for sNaN, or any NaN if signaling). */
     x64_emit_jcc(e, X64_CC_P, slow);
     switch (in->imm) {
@@ -1328,7 +1466,18 @@ static void gen_insn(Gen *g, uint32_t i)
         free_dying(g);
         if (g->t[g->root[in->dst]].last <= i) return;
         X64Reg d = alloc_reg(g);
-        x64_emit_mov_rm(e, r->type == IR_I64 || r->type == IR_F64, d, M(R_CPU, (int32_t)r->offset));
+        int p = g->pin ? g->pin[in->imm] : -1;
+        if (p >= 16) {
+            /* xmm pin: the general copy, and a shadow for FP consumers. */
+            x64_emit_movq_rx(e, d, p - 16);
+            int x = xalloc(g, 0);
+            x64_emit_sse_rr(e, 0x66, 0x28, x, p - 16); /* movapd */
+            xbind(g, x, g->root[in->dst], true);
+        } else if (p >= 0) {
+            x64_emit_mov_rr(e, r->type == IR_I64 || r->type == IR_F64, d, (X64Reg)p);
+        } else {
+            x64_emit_mov_rm(e, r->type == IR_I64 || r->type == IR_F64, d, M(R_CPU, (int32_t)r->offset));
+        }
         g->t[g->root[in->dst]].reg = (int8_t)d;
         g->owner[d] = g->root[in->dst];
         return;
@@ -1349,6 +1498,15 @@ static void gen_insn(Gen *g, uint32_t i)
             x64_emit_mov_mi(e, w64, m, (int32_t)cv(g, v));
         } else {
             x64_emit_mov_mr(e, w64, m, reg_of(g, v, X64_RAX));
+        }
+        int p = g->pin ? g->pin[in->imm] : -1;
+        if (p >= 16) {
+            int sx = is_c(g, v) ? -1 : g->t[g->root[v]].xmm;
+            if (sx >= 0 && g->xwide[sx]) x64_emit_sse_rr(e, 0x66, 0x28, p - 16, sx); /* movapd */
+            else x64_emit_movq_xr(e, p - 16, reg_of(g, v, X64_RAX));
+        } else if (p >= 0) {
+            if (is_c(g, v)) x64_emit_mov_ri(e, (X64Reg)p, w64 ? cv(g, v) : (uint32_t)cv(g, v));
+            else x64_emit_mov_rr(e, w64, (X64Reg)p, reg_of(g, v, X64_RAX));
         }
         free_dying(g);
         return;
@@ -1608,6 +1766,7 @@ static void gen_insn(Gen *g, uint32_t i)
         x64_emit_mov_ri(e, X64_RSI, in->imm);
         load(g, X64_RDX, in->args[0]);
         x64_emit_call(e, (const void *)cpu_raise);
+        xdrop_all(g);
         return;
 
     default:
@@ -1632,6 +1791,62 @@ unsigned jit_count_exits(const IrBlock *ir)
     return n;
 }
 
+/* Loop pins (Gen.pin): user mode only (system mode leaves through the TLB
+ * lookup on page changes), a direct jump or branch back to the block's own
+ * start, and no helper calls (a helper might write a guest register behind
+ * the pin's back). Registers read before written and written in the block
+ * are pinned: to an xmm register when the value is used as an F64 (FP loop
+ * state), else to rbp or r13 (callee-saved: calls keep them). */
+static void choose_pins(Gen *g)
+{
+    const IrBlock *ir = g->ir;
+    bool loop = false;
+    if (g->jc->sys || !ir->nregs) return;
+    for (uint32_t i = 0; i < ir->ninsns; i++) {
+        const IrInsn *in = &ir->insns[i];
+        if (in->op == IR_OP_call) return;
+        if (((in->op == IR_OP_goto && !(in->aux & IR_EXIT_NOCHAIN)) || in->op == IR_OP_goto_cond) &&
+            in->imm == ir->pc)
+            loop = true;
+    }
+    if (!loop) return;
+    uint8_t *st = calloc(ir->nregs, 1); /* bit 0: read first, bit 1: seen, bit 2: written, bit 3: FP use */
+    int32_t *from = malloc(ir->ntemps * sizeof(int32_t)); /* the reg a get temp came from */
+    g->pin = malloc(ir->nregs);
+    if (!st || !from || !g->pin) abort(); /* host OOM */
+    memset(g->pin, -1, ir->nregs);
+    for (uint32_t v = 0; v < ir->ntemps; v++) from[v] = -1;
+    for (uint32_t i = 0; i < ir->ninsns; i++) {
+        const IrInsn *in = &ir->insns[i];
+        if (in->op == IR_OP_get && in->imm < ir->nregs) {
+            if (!(st[in->imm] & 2)) st[in->imm] |= 3;
+            if (in->dst) from[in->dst] = (int32_t)in->imm;
+        } else if (in->op == IR_OP_set && in->imm < ir->nregs) {
+            st[in->imm] |= 6;
+        } else if ((in->op == IR_OP_bitcast || (ir_op_info[in->op].flags & IR_OPF_FP)) && in->args[0] &&
+                   from[in->args[0]] >= 0 && (in->op != IR_OP_bitcast || ty(g, in->dst) == IR_F64)) {
+            st[from[in->args[0]]] |= 8;
+        }
+    }
+    static const X64Reg gp[2] = {X64_RBP, X64_R13};
+    unsigned ngp = 0, nx = 0;
+    for (uint32_t r = 0; r < ir->nregs; r++) {
+        IrType t = (IrType)ir->regs[r].type;
+        if ((st[r] & 5) != 5 || t == IR_V128) continue;
+        if ((st[r] & 8) && (t == IR_I64 || t == IR_F64) && nx < 4) {
+            int x = 15 - (int)nx++;
+            g->pin[r] = (int8_t)(16 + x);
+            g->xpin_slot[x] = new_slot(g, 2);
+            g->xlast = x - 1;
+        } else if (!(st[r] & 8) && (t == IR_I64 || t == IR_I32) && ngp < 2) {
+            g->pin[r] = (int8_t)gp[ngp];
+            g->pinned[gp[ngp++]] = true;
+        }
+    }
+    free(from);
+    free(st);
+}
+
 int x64_compile(JitCompile *jc)
 {
     const IrBlock *ir = jc->ir;
@@ -1647,6 +1862,7 @@ int x64_compile(JitCompile *jc)
     g->pc_needed = pc_needed;
     g->next_slot = JIT_FRAME_SPILL;
     g->cur_pc = ir->pc;
+    g->xlast = 15;
     x64_init(&g->e, jc->hot, (size_t)(jc->hot_end - jc->hot));
     x64_init(&g->c, jc->cold, (size_t)(jc->cold_end - jc->cold));
 
@@ -1698,9 +1914,11 @@ int x64_compile(JitCompile *jc)
     }
     free(later);
 
+    choose_pins(g);
+
     /* Last uses (one forward pass; the def counts when a temp is never used;
      * a dead set is no use). */
-    for (uint32_t v = 0; v < ir->ntemps; v++) t[v] = (Temp){.reg = -1, .slot = -1};
+    for (uint32_t v = 0; v < ir->ntemps; v++) t[v] = (Temp){.reg = -1, .slot = -1, .xmm = -1};
     for (uint32_t i = 0; i < n; i++) {
         const IrInsn *in = &ir->insns[i];
         if (in->dst) t[root[in->dst]].last = i;
@@ -1730,6 +1948,17 @@ int x64_compile(JitCompile *jc)
         x64_emit_jcc(e, X64_CC_S, tier);
         patch(g, back, e->p);
     }
+    /* Loop pins: loaded once, before the entry point the back edge jumps to. */
+    for (uint32_t r = 0; g->pin && r < ir->nregs; r++) {
+        int p = g->pin[r];
+        X64Mem m = M(R_CPU, (int32_t)ir->regs[r].offset);
+        if (p >= 16) {
+            x64_emit_mov_rm(e, true, X64_RAX, m);
+            x64_emit_movq_xr(e, p - 16, X64_RAX);
+        } else if (p >= 0) {
+            x64_emit_mov_rm(e, ir->regs[r].type == IR_I64 || ir->regs[r].type == IR_F64, (X64Reg)p, m);
+        }
+    }
     blk->dead_stub = g->c.p;
     store_pc(&g->c, ir->pc);
     ret_to_dispatcher(&g->c, JIT_RET_NOCHAIN);
@@ -1739,6 +1968,9 @@ int x64_compile(JitCompile *jc)
     blk->entry_site = e->p;
     static const uint8_t nop5[5] = {0x0f, 0x1f, 0x44, 0x00, 0x00};
     for (int k = 0; k < 5; k++) x64_byte(e, nop5[k]);
+    /* The back edge comes here: a killed block leaves at the next iteration,
+     * and the exit request is checked on every one. */
+    if (g->pin) g->loop_head = blk->entry_site;
     uint8_t *intr = g->c.p;
     store_pc(&g->c, ir->pc);
     ret_to_dispatcher(&g->c, JIT_RET_INTERRUPT);
@@ -1771,6 +2003,7 @@ int x64_compile(JitCompile *jc)
     jc->cold_used = x64_size(&g->c);
     blk->nexits = g->nexit;
     free(g->sites);
+    free(g->pin);
     free(root);
     free(pc_needed);
     free(t);
