@@ -91,6 +91,8 @@ $(B)/tests/%: tests/unit/%.c $(B)/libvm.a
 unit: $(UNIT_BINS)
 
 -include tests/guest/guest.mk
+# make fuzz (libFuzzer harnesses) and the replay of their inputs in make check.
+-include tests/fuzz/fuzz.mk
 
 check: all unit guest
 	$(Q)sh tests/run-check.sh $(B)

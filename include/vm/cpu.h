@@ -80,6 +80,11 @@ enum {
     CPU_DEBUG_SWWATCH = 1u << 1, /* value-compare watchpoints (user mode) before each insn */
 };
 #define CPU_TB_FLAG_DEBUG (1ull << 63)
+/* tb_flags bit: FpCtl.mode has none of FP_MODE_FZ, FP_MODE_DAZ,
+ * FP_MODE_NAN_X86 whenever the block runs (the arch guarantees the mode can
+ * change only by ending the block), so the JIT's FP fast paths need no
+ * per-op mode test. */
+#define CPU_TB_FLAG_FP_PLAIN (1ull << 62)
 
 /* Why the last EXCP_DEBUG (CpuDebug.reason). */
 enum { CPU_STOP_NONE = 0, CPU_STOP_BREAK, CPU_STOP_STEP, CPU_STOP_WATCH };

@@ -29,6 +29,11 @@ int gdb_bp_insert(int type, uint64_t addr, uint64_t len);
 /* 0 or -ENOENT. */
 int gdb_bp_remove(int type, uint64_t addr, uint64_t len);
 void gdb_bp_clear(void);
+/* A Z/z packet's point (kind: a watchpoint's length in bytes; a breakpoint's
+ * instruction size, which the lists do not keep) inserted or removed, as the
+ * glue answers it: one already there or not there is no error for gdb (it
+ * removes and re-inserts every point at each stop). 0, -ENOSPC or -EINVAL. */
+int gdb_point_set(bool insert, int type, uint64_t addr, uint64_t kind);
 /* Counts, read lock-free on hot paths (translation, TLB fill). */
 extern unsigned gdb_nbp, gdb_nwp;
 /* A signature of the breakpoint (watch false) or watchpoint set, the same
@@ -98,6 +103,10 @@ typedef struct GdbStop {
     int killed_by;    /* with exited: the signal (gdb's numbering) that ended it, or 0 */
 } GdbStop;
 
+/* The stop report of thread tid after gdb_cpu_debug_exit said cpu stopped for
+ * gdb: SIGTRAP, with the watchpoint or breakpoint that caused it. */
+GdbStop gdb_stop_of(const CpuState *cpu, int tid);
+
 /* Signal numbers in stop replies and C/S packets are gdb's own (RSP "Stop
  * Reply Packets": "as defined by GDB's signals.def"), not the host's or the
  * guest's: they agree for 1-6, 8, 9, 11, 13-15 but not for SIGBUS (7 on
@@ -153,5 +162,9 @@ bool gdb_stub_done(const GdbStub *s);
 /* Listens on "tcp::PORT" / "tcp:HOST:PORT" (empty host: 127.0.0.1). Returns
  * the listening socket, or -1 with a one-line message in err. */
 int gdb_listen(const char *spec, char *err, size_t errlen);
+/* Sends all of buf on the client socket fd (blocking or not: waits up to 5 s
+ * for room, after which the client counts as gone). 0, or -1 when the
+ * connection failed or the client stopped reading. */
+int gdb_send_all(int fd, const void *buf, size_t len);
 
 #endif

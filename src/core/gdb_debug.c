@@ -60,6 +60,17 @@ void gdb_bp_clear(void)
     __atomic_store_n(&gdb_nwp, 0, __ATOMIC_RELEASE);
 }
 
+int gdb_point_set(bool insert, int type, uint64_t addr, uint64_t kind)
+{
+    uint64_t len = type >= GDB_WP_WRITE ? kind : 1;
+    if (insert) {
+        int r = gdb_bp_insert(type, addr, len);
+        return r == -EEXIST ? 0 : r;
+    }
+    int r = gdb_bp_remove(type, addr, len);
+    return r == -ENOENT ? 0 : r; /* gdb removes what it may not have inserted */
+}
+
 /* Order-independent: a set removed and inserted again signs the same. */
 uint64_t gdb_points_sig(bool watch)
 {
@@ -241,4 +252,18 @@ bool gdb_cpu_debug_exit(CpuState *cpu)
     CpuDebug *d = &cpu->debug;
     if (d->reason == CPU_STOP_NONE) d->reason = CPU_STOP_BREAK; /* a breakpoint block's raise */
     return true;
+}
+
+GdbStop gdb_stop_of(const CpuState *cpu, int tid)
+{
+    const CpuDebug *d = &cpu->debug;
+    GdbStop st = {.tid = tid, .sig = 5, .reason = (int)d->reason};
+    if (d->reason == CPU_STOP_WATCH) {
+        st.type = (int)d->wtype;
+        st.addr = d->waddr;
+    } else if (d->reason == CPU_STOP_BREAK) {
+        int t = gdb_bp_at(cpu->pc);
+        st.type = t < 0 ? GDB_BP_SW : t;
+    }
+    return st;
 }

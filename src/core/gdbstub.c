@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -869,4 +870,22 @@ int gdb_listen(const char *spec, char *err, size_t errlen)
         return -1;
     }
     return fd;
+}
+
+int gdb_send_all(int fd, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    while (len) {
+        ssize_t r = send(fd, p, len, MSG_NOSIGNAL);
+        if (r > 0) {
+            p += r;
+            len -= (size_t)r;
+        } else if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+            struct pollfd pf = {.fd = fd, .events = POLLOUT};
+            if (poll(&pf, 1, 5000) <= 0) return -1; /* a client that stopped reading */
+        } else {
+            return -1;
+        }
+    }
+    return 0;
 }

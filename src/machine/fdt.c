@@ -171,6 +171,16 @@ int fdt_file_load(const char *path, void **blob, size_t *size, size_t slack, cha
         return -1;
     }
     fclose(f);
+    /* Versions before 16 (Devicetree Specification 5.2: v17 is current;
+     * dtc has written 17 since 2007) are refused before libfdt looks at
+     * them: libfdt 1.6's fdt_check_full dereferences NULL on an old-style
+     * root node name instead of reporting an error. */
+    if (fdt_magic(buf) == FDT_MAGIC && fdt_version(buf) < 16) {
+        snprintf(err, errlen, "%s: device tree blob version %u is not supported (vm reads 16 and 17)",
+                 path, (unsigned)fdt_version(buf));
+        free(buf);
+        return -1;
+    }
     int r = fdt_check_full(buf, (size_t)len);
     if (r == 0) r = fdt_open_into(buf, buf, (int)cap);
     if (r) {

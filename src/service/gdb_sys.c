@@ -108,19 +108,7 @@ static void close_client(void)
 
 static void op_send(void *opaque, const void *buf, size_t len)
 {
-    const uint8_t *p = buf;
-    while (len && !gs.closing) {
-        ssize_t r = send(gs.cfd, p, len, MSG_NOSIGNAL);
-        if (r > 0) {
-            p += r;
-            len -= (size_t)r;
-        } else if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
-            struct pollfd pf = {.fd = gs.cfd, .events = POLLOUT};
-            if (poll(&pf, 1, 5000) <= 0) gs.closing = true; /* a client that stopped reading */
-        } else {
-            gs.closing = true;
-        }
-    }
+    if (!gs.closing && gdb_send_all(gs.cfd, buf, len)) gs.closing = true;
 }
 
 static int op_threads(void *opaque, int *tids, int max)
@@ -193,14 +181,12 @@ static long op_write_mem(void *opaque, int tid, uint64_t addr, const uint8_t *bu
 
 static int op_insert(void *opaque, int type, uint64_t addr, uint64_t kind)
 {
-    int r = gdb_bp_insert(type, addr, type >= GDB_WP_WRITE ? kind : 1);
-    return r == -EEXIST ? 0 : r;
+    return gdb_point_set(true, type, addr, kind);
 }
 
 static int op_remove(void *opaque, int type, uint64_t addr, uint64_t kind)
 {
-    int r = gdb_bp_remove(type, addr, type >= GDB_WP_WRITE ? kind : 1);
-    return r == -ENOENT ? 0 : r; /* gdb removes what it may not have inserted */
+    return gdb_point_set(false, type, addr, kind);
 }
 
 static void op_resume(void *opaque, const GdbAction *act, const int *sig, int n)
@@ -321,15 +307,7 @@ static void on_vcpu_stopped(void *arg)
     sys_pause();
     sys_resume();
     gs.held = true;
-    CpuDebug *d = &cpu->debug;
-    GdbStop st = {.tid = cpu->cpu_index + 1, .sig = 5, .reason = (int)d->reason};
-    if (d->reason == CPU_STOP_WATCH) {
-        st.type = (int)d->wtype;
-        st.addr = d->waddr;
-    } else if (d->reason == CPU_STOP_BREAK) {
-        int t = gdb_bp_at(cpu->pc);
-        st.type = t < 0 ? GDB_BP_SW : t;
-    }
+    GdbStop st = gdb_stop_of(cpu, cpu->cpu_index + 1);
     gdb_stub_stopped(gs.stub, &st);
 }
 

@@ -67,18 +67,7 @@ static int mem_write(void *opaque, uint64_t va, const void *buf, size_t len)
 
 static void op_send(void *opaque, const void *buf, size_t len)
 {
-    const uint8_t *b = buf;
-    while (len && !gu.gone) {
-        ssize_t r = send(gu.cfd, b, len, MSG_NOSIGNAL);
-        if (r > 0) {
-            b += r;
-            len -= (size_t)r;
-        } else if (r < 0 && errno == EINTR) {
-            continue;
-        } else {
-            gu.gone = true;
-        }
-    }
+    if (!gu.gone && gdb_send_all(gu.cfd, buf, len)) gu.gone = true;
 }
 
 static int op_threads(void *opaque, int *tids, int max)
@@ -126,20 +115,18 @@ static long op_write_mem(void *opaque, int tid, uint64_t addr, const uint8_t *bu
     return op_mem(addr, NULL, buf, len);
 }
 
+/* Read and access watchpoints would need every load checked: refused (empty
+ * reply), gdb says it cannot set them. */
 static int op_insert(void *opaque, int type, uint64_t addr, uint64_t kind)
 {
-    /* Read and access watchpoints would need every load checked: refused
-     * (empty reply), gdb says it cannot set them. */
     if (type == GDB_WP_READ || type == GDB_WP_ACCESS) return -ENOSYS;
-    int r = gdb_bp_insert(type, addr, type == GDB_WP_WRITE ? kind : 1);
-    return r == -EEXIST ? 0 : r;
+    return gdb_point_set(true, type, addr, kind);
 }
 
 static int op_remove(void *opaque, int type, uint64_t addr, uint64_t kind)
 {
     if (type == GDB_WP_READ || type == GDB_WP_ACCESS) return -ENOSYS;
-    int r = gdb_bp_remove(type, addr, type == GDB_WP_WRITE ? kind : 1);
-    return r == -ENOENT ? 0 : r;
+    return gdb_point_set(false, type, addr, kind);
 }
 
 static void sync_points(void)
@@ -295,15 +282,7 @@ bool gdb_user_exec_exit(CpuState *cpu, int excp)
     if (!gdb_user_on) return excp == EXCP_DEBUG; /* a stale stop after gdb left */
     if (excp == EXCP_DEBUG) {
         gdb_cpu_debug_exit(cpu);
-        CpuDebug *d = &cpu->debug;
-        GdbStop st = {.tid = 1, .sig = 5, .reason = (int)d->reason};
-        if (d->reason == CPU_STOP_WATCH) {
-            st.type = (int)d->wtype;
-            st.addr = d->waddr;
-        } else if (d->reason == CPU_STOP_BREAK) {
-            int t = gdb_bp_at(cpu->pc);
-            st.type = t < 0 ? GDB_BP_SW : t;
-        }
+        GdbStop st = gdb_stop_of(cpu, 1);
         converse(&st);
         send_resume_sig();
         return true;

@@ -28,7 +28,7 @@ static uint32_t xbuf[XFN * 4] __attribute__((aligned(4096)));
 uint8_t stacks[2][16384] __attribute__((aligned(16), used));
 
 static volatile uint64_t amo_count, lrsc_count;
-static volatile uint32_t xflag, xack, done[2], fail_code, churn_done;
+static volatile uint32_t xflag, xack, done[2], fail_code;
 
 #define CHURN_ROUNDS 24 /* phase 3: new code per hart, 24 x NFN functions */
 
@@ -161,7 +161,6 @@ void hart_main(uint64_t hart)
     while (!__atomic_load_n(&done[1], __ATOMIC_ACQUIRE)) {
     }
     churn(0);
-    __atomic_store_n(&churn_done, 1, __ATOMIC_RELEASE);
     while (__atomic_load_n(&done[1], __ATOMIC_ACQUIRE) != 2) {
     }
     uint64_t want = 2 * (ROUNDS * 64 + XROUNDS * 8);

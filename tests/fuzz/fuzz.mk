@@ -49,6 +49,11 @@ fuzz-replay: $(FUZZ_REPLAY_BINS)
 # make check replays the regression inputs (tests/integration/fuzz.sh).
 check check-long: fuzz-replay
 
-.PHONY: fuzz fuzz-build fuzz-replay
+# make clean drops the binaries and objects, not the corpus or findings.
+clean-fuzz:
+	rm -rf $(B)/fuzz/obj $(B)/fuzz/replay $(B)/fuzz/libvm.a $(FUZZ_BINS)
+clean: clean-fuzz
+
+.PHONY: fuzz fuzz-build fuzz-replay clean-fuzz
 .PRECIOUS: $(FUZZ_BINS) $(FUZZ_REPLAY_BINS)
 -include $(FUZZ_OBJS:.o=.d)

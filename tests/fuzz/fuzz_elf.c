@@ -35,16 +35,27 @@ static void system_mode(const char *path)
     loader_release(&f);
 }
 
+static LxSpace space;
+
+/* Loads path and unmaps it again: the space is set up once (it is 16 GiB). */
+static void user_load(const char *path, bool is_interp)
+{
+    char err[512];
+    LxImage img;
+    if (lx_elf_load(&space, path, is_interp, 0, &img, err, sizeof(err))) return;
+    if (img.hi < img.lo || img.lo & ~LX_PAGE_MASK || LX_PAGE_ALIGN(img.hi) > space.limit) abort();
+    if (lx_munmap(&space, img.lo, LX_PAGE_ALIGN(img.hi) - img.lo)) abort();
+    if (!lx_range_free(&space, img.lo, LX_PAGE_ALIGN(img.hi) - img.lo)) abort();
+}
+
 static void user_mode(const char *path)
 {
     char err[512];
     LxImage img;
+    if (!space.base && lx_space_init(&space, LX_SPACE_SIZE_SMALL)) abort();
     lx_elf_probe(path, &img, err, sizeof(err));
-    LxSpace s;
-    if (lx_space_init(&s, LX_SPACE_SIZE_SMALL)) abort();
-    lx_elf_load(&s, path, false, 0, &img, err, sizeof(err));
-    lx_elf_load(&s, path, true, 0, &img, err, sizeof(err)); /* as an interpreter too */
-    lx_space_free(&s);
+    user_load(path, false);
+    user_load(path, true); /* as a dynamic loader too */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -87,6 +87,11 @@ static void op_resume(void *o, const GdbAction *act, const int *sig, int n)
     if (n < 0 || n > nthreads) abort();
     for (int i = 0; i < n; i++)
         if (act[i] > GDB_ACT_STEP || (sig && (sig[i] < 0 || sig[i] > 255))) abort();
+    /* What the user-mode glue delivers must be a Linux signal number. */
+    for (int i = 0; sig && i < n; i++) {
+        int l = gdb_sig_to_linux(sig[i]);
+        if (l < 0 || l > 64) abort();
+    }
     resumed++;
 }
 static void op_interrupt(void *o) {}

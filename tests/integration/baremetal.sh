@@ -24,12 +24,8 @@ skip_all() { for a in $ACCELS; do for p in $PROGS; do skip "$(name_of "$p" "$a")
 
 reason=$(vm_missing) && skip_all "$reason"
 out=$BUILD/baremetal
-sh "$TOP/tests/baremetal/build.sh" "$out" >"$LOG_DIR/$SUITE.build.log" 2>&1
-case $? in
-0) ;;
-2) skip_all "no riscv64-linux-gnu-gcc to build the programs" ;;
-*) for a in $ACCELS; do for p in $PROGS; do fail "$(name_of "$p" "$a")" "build failed (log: $LOG_DIR/$SUITE.build.log)"; done; done; exit 0 ;;
-esac
+# shellcheck disable=SC2046
+need_baremetal "$out" $(for a in $ACCELS; do for p in $PROGS; do name_of "$p" "$a"; done; done)
 
 for a in $ACCELS; do
     for p in $PROGS; do

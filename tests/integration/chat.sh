@@ -15,12 +15,8 @@ skip_all() { for t in $TESTS $LONG_TESTS; do skip "$t" "$1"; done; exit 0; }
 
 reason=$(vm_missing) && skip_all "$reason"
 BM=$BUILD/baremetal
-sh "$TOP/tests/baremetal/build.sh" "$BM" >"$LOG_DIR/$SUITE.build.log" 2>&1
-case $? in
-0) ;;
-2) skip_all "no riscv64-linux-gnu-gcc to build tests/baremetal/echo.c" ;;
-*) for t in $TESTS; do fail "$t" "bare-metal build failed (log: $LOG_DIR/$SUITE.build.log)"; done; exit 0 ;;
-esac
+# shellcheck disable=SC2086
+need_baremetal "$BM" $TESTS $LONG_TESTS
 ELF=$BM/echo.elf
 
 # chat NAME [VM OPTIONS...]: runs echo.elf with -chat $WORK/NAME.chat.

@@ -86,13 +86,10 @@ vm_wait() {
 
 # -- System mode ---------------------------------------------------------------------
 
-RV_CC=${RV_CC:-riscv64-linux-gnu-gcc}
 bm_elf=$WORK/gdbt.elf
 if command -v "$RV_CC" >/dev/null 2>&1; then
-    "$RV_CC" -nostdlib -nostartfiles -static -march=rv64gc -mabi=lp64d -mcmodel=medany -O1 -g \
-        -ffreestanding -fno-pic -no-pie -Wall -Werror -T "$TOP/tests/baremetal/link.ld" \
-        -Wl,--build-id=none -Wl,--no-warn-rwx-segments -o "$bm_elf" "$TOP/tests/baremetal/crt.S" \
-        "$TOP/tests/baremetal/bm.c" "$TOP/tests/baremetal/gdbt.c" >"$WORK/gdbt.build.log" 2>&1 || bm_elf=
+    bm_cc "$bm_elf" -O1 -g "$TOP/tests/baremetal/crt.S" "$TOP/tests/baremetal/bm.c" \
+        "$TOP/tests/baremetal/gdbt.c" >"$WORK/gdbt.build.log" 2>&1 || bm_elf=
 else
     bm_elf=
 fi
@@ -194,10 +191,7 @@ fi
 # counter frozen), and run again once unlocked (the program waits for it).
 smp_elf=$WORK/gdbsmp.elf
 if [ -n "$bm_elf" ]; then
-    "$RV_CC" -nostdlib -nostartfiles -static -march=rv64gc -mabi=lp64d -mcmodel=medany -O1 -g \
-        -ffreestanding -fno-pic -no-pie -Wall -Werror -T "$TOP/tests/baremetal/link.ld" \
-        -Wl,--build-id=none -Wl,--no-warn-rwx-segments -o "$smp_elf" "$TOP/tests/baremetal/gdbsmp.c" \
-        >"$WORK/gdbsmp.build.log" 2>&1 || smp_elf=
+    bm_cc "$smp_elf" -O1 -g "$TOP/tests/baremetal/gdbsmp.c" >"$WORK/gdbsmp.build.log" 2>&1 || smp_elf=
 else
     smp_elf=
 fi
@@ -253,36 +247,7 @@ elif ! command -v python3 >/dev/null 2>&1; then
 else
     sock=$WORK/mon-S.sock
     vm_bg "$name" -M virt -smp 2 -bios none -kernel "$smp_elf" -serial none -S -monitor "unix:$sock,server,nowait"
-    cat >"$WORK/mon-S.py" <<'EOF'
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-for _ in range(200):
-    try:
-        s.connect(sys.argv[1])
-        break
-    except OSError:
-        time.sleep(0.05)
-s.settimeout(20)
-buf = b""
-def prompt():
-    global buf
-    while b"(vm) " not in buf:
-        d = s.recv(4096)
-        if not d:
-            break
-        buf += d
-    out, _, buf = buf.partition(b"(vm) ")
-    return out.decode("latin-1")
-prompt()
-for cmd in ("info status", "sleep", "info status", "cont"):
-    if cmd == "sleep":
-        time.sleep(0.5)
-        continue
-    s.sendall(cmd.encode() + b"\n")
-    print("== " + cmd)
-    print(prompt(), end="")
-EOF
-    timeout -k 5 "$TIMEOUT" python3 "$WORK/mon-S.py" "$sock" >"$WORK/$name.gdb.out" 2>&1
+    timeout -k 5 "$TIMEOUT" python3 "$(mon_py)" "$sock" "info status" "sleep 0.5" "info status" cont >"$WORK/$name.gdb.out" 2>&1
     vm_wait
     if check "$name" "$WORK/$name.gdb.out" 'VM status: paused \(-S' '^== cont$'; then
         if [ "$(grep -c 'VM status: paused (-S' "$WORK/$name.gdb.out")" != 2 ] || [ "$VMRC" -ne 0 ]; then

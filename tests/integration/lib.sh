@@ -158,3 +158,76 @@ find_rv_busybox() {
     bb=$(find_busybox riscv64) || { echo "$bb"; return 1; }
     RV_BUSYBOX=$bb
 }
+
+# -- Bare-metal riscv64 programs (tests/baremetal) ------------------------------------
+
+RV_CC=${RV_CC:-riscv64-linux-gnu-gcc}
+# bm_cc OUT.elf ARGS...: links a bare-metal riscv64 program at the virt
+# machine's RAM (tests/baremetal/link.ld) with $RV_CC; ARGS: an -O level and
+# other options, then the sources (crt.S and bm.c for the usual start-up).
+bm_cc() {
+    local out=$1; shift
+    "$RV_CC" -nostdlib -nostartfiles -static -march=rv64gc -mabi=lp64d -mcmodel=medany \
+        -ffreestanding -fno-pic -no-pie -Wall -Werror -T "$TOP/tests/baremetal/link.ld" \
+        -Wl,--build-id=none -Wl,--no-warn-rwx-segments -o "$out" "$@"
+}
+# need_baremetal DIR TEST...: builds every tests/baremetal program into DIR
+# (tests/baremetal/build.sh). When it cannot, reports each TEST (SKIP without
+# the cross compiler, FAIL when the build failed) and ends the suite.
+need_baremetal() {
+    local dir=$1 log=$LOG_DIR/$SUITE.build.log t rc; shift
+    sh "$TOP/tests/baremetal/build.sh" "$dir" >"$log" 2>&1
+    rc=$?
+    [ "$rc" = 0 ] && return 0
+    for t in "$@"; do
+        if [ "$rc" = 2 ]; then skip "$t" "no $RV_CC to build tests/baremetal"
+        else fail "$t" "bare-metal build failed (log: $log)"; fi
+    done
+    exit 0
+}
+
+# -- The monitor ----------------------------------------------------------------------
+
+# mon_py: the path of a python3 monitor client, written on first use:
+#   python3 "$(mon_py)" SOCKET CMD...
+# one connection to -monitor unix:SOCKET,server,nowait; prints each command's
+# answer after a "== CMD" line (the text before the next "(vm) " prompt);
+# "sleep SECONDS" waits instead of sending.
+mon_py() {
+    [ -f "$WORK/mon.py" ] || cat >"$WORK/mon.py" <<'EOF'
+import os, socket, sys, time
+path = sys.argv[1]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+for _ in range(200):
+    try:
+        s.connect(path)
+        break
+    except OSError:
+        time.sleep(0.05)
+else:
+    sys.exit("cannot connect to " + path)
+s.settimeout(20)
+buf = b""
+def until_prompt():
+    global buf
+    while b"(vm) " not in buf:
+        d = s.recv(65536)
+        if not d:
+            out, buf = buf, b""
+            return out
+        buf += d
+    out, _, buf = buf.partition(b"(vm) ")
+    return out
+until_prompt()
+for cmd in sys.argv[2:]:
+    if cmd.startswith("sleep "):
+        time.sleep(float(cmd[6:]))
+        continue
+    raw = os.fsencode(cmd)
+    s.sendall(raw + b"\n")
+    print("== " + raw[:60].decode("latin-1"))
+    sys.stdout.write(until_prompt().decode("latin-1"))
+    sys.stdout.flush()
+EOF
+    echo "$WORK/mon.py"
+}

@@ -14,12 +14,8 @@ skip_all() { for t in $TESTS; do skip "$t" "$1"; done; exit 0; }
 reason=$(vm_missing) && skip_all "$reason"
 command -v python3 >/dev/null 2>&1 || skip_all "no python3 to drive the monitor"
 BM=$BUILD/baremetal
-sh "$TOP/tests/baremetal/build.sh" "$BM" >"$LOG_DIR/$SUITE.build.log" 2>&1
-case $? in
-0) ;;
-2) skip_all "no riscv64-linux-gnu-gcc to build tests/baremetal/echo.c" ;;
-*) for t in $TESTS; do fail "$t" "bare-metal build failed (log: $LOG_DIR/$SUITE.build.log)"; done; exit 0 ;;
-esac
+# shellcheck disable=SC2086
+need_baremetal "$BM" $TESTS
 ELF=$BM/echo.elf
 NM=${RV_NM:-riscv64-linux-gnu-nm}
 sym() { "$NM" "$ELF" | awk -v s="$1" '$3 == s { print "0x" $1 }'; }
@@ -29,44 +25,8 @@ TEXT=$(sym bm_text)
 # echo.c maps the first 2 MiB of RAM again at 0xffffffc000000000.
 HIGH=$(printf '0x%x' $((0xffffffc000000000 + MAGIC - 0x80000000)))
 
-# mon.py SOCKET CMD...: one connection; prints each command's answer after a
-# "== CMD" line (the text before the next "(vm) " prompt).
-cat >"$WORK/mon.py" <<'EOF'
-import os, socket, sys, time
-path = sys.argv[1]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-for _ in range(200):
-    try:
-        s.connect(path)
-        break
-    except OSError:
-        time.sleep(0.05)
-else:
-    sys.exit("cannot connect to " + path)
-s.settimeout(20)
-buf = b""
-def until_prompt():
-    global buf
-    while b"(vm) " not in buf:
-        d = s.recv(65536)
-        if not d:
-            out, buf = buf, b""
-            return out
-        buf += d
-    out, _, buf = buf.partition(b"(vm) ")
-    return out
-until_prompt()
-for cmd in sys.argv[2:]:
-    if cmd.startswith("sleep "):
-        time.sleep(float(cmd[6:]))
-        continue
-    raw = os.fsencode(cmd)
-    s.sendall(raw + b"\n")
-    print("== " + raw[:60].decode("latin-1"))
-    sys.stdout.write(until_prompt().decode("latin-1"))
-    sys.stdout.flush()
-EOF
-mon() { python3 "$WORK/mon.py" "$SOCK" "$@" 2>&1; }
+MON_PY=$(mon_py)
+mon() { python3 "$MON_PY" "$SOCK" "$@" 2>&1; }
 # section NAME FILE: the answer to the command printed as "== NAME".
 section() { awk -v n="== $1" '$0 == n { on = 1; next } /^== / { on = 0 } on' "$2"; }
 ticks() { grep -c '^tick' "$CON" 2>/dev/null || true; }

@@ -40,19 +40,15 @@ expect_error() {
 # -- Bare-metal guest ------------------------------------------------------------------
 
 BM=$BUILD/baremetal-snap
-cc=${RV_CC:-riscv64-linux-gnu-gcc}
 bm_built=1
-if ! command -v "$cc" >/dev/null 2>&1; then
-    skip_list "no $cc to build tests/baremetal/snapwork.c" $BM_TESTS
+if ! command -v "$RV_CC" >/dev/null 2>&1; then
+    skip_list "no $RV_CC to build tests/baremetal/snapwork.c" $BM_TESTS
     bm_built=0
 else
     mkdir -p "$BM"
     H=$TOP/tests/baremetal
     for p in snapwork echo; do
-        if ! "$cc" -nostdlib -nostartfiles -static -march=rv64gc -mabi=lp64d -mcmodel=medany -O2 \
-            -ffreestanding -fno-pic -no-pie -Wall -Werror -T "$H/link.ld" -Wl,--build-id=none \
-            -Wl,--no-warn-rwx-segments -o "$BM/$p.elf" "$H/crt.S" "$H/bm.c" "$H/$p.c" \
-            >"$LOG_DIR/$SUITE.build-$p.log" 2>&1; then
+        if ! bm_cc "$BM/$p.elf" -O2 "$H/crt.S" "$H/bm.c" "$H/$p.c" >"$LOG_DIR/$SUITE.build-$p.log" 2>&1; then
             bm_built=0
         fi
     done

@@ -19,68 +19,21 @@
 #include "frontend/aarch64/a64_cpu.h"
 #include "vm/ir.h"
 
-#define CODE_BASE 0x10000ull
-static uint8_t code[64 * 1024];
-static size_t code_len;
+#include "decode_fixture.h"
 
-static int fake_fetch(CpuState *cpu, uint64_t va, void *buf, unsigned len)
-{
-    (void)cpu;
-    if (va < CODE_BASE || va + len > CODE_BASE + code_len) return -EFAULT;
-    memcpy(buf, code + (va - CODE_BASE), len);
-    return 0;
-}
-
-static const MemOps fake_mem = {.fetch = fake_fetch};
 static A64Cpu cpu;
-static IrBlock blk;
-
-static void put32(uint32_t w)
-{
-    memcpy(code + code_len, &w, 4);
-    code_len += 4;
-}
-
-static IrBlock *translate_at(uint64_t pc)
-{
-    cpu.common.mem = &fake_mem;
-    cpu.common.arch = &a64_arch;
-    ir_block_reset(&blk, pc, a64_arch.tb_flags(&cpu.common));
-    a64_arch.translate(&cpu.common, &blk, pc);
-    char err[256];
-    if (!ir_verify(&blk, err, sizeof(err))) {
-        ir_print(&blk, stderr);
-        fail_msg("invalid IR: %s", err);
-    }
-    return &blk;
-}
-
-static IrBlock *tr32(uint32_t w)
-{
-    code_len = 0;
-    put32(w);
-    return translate_at(CODE_BASE);
-}
-
-static bool raises_illegal(const IrBlock *b)
-{
-    const IrInsn *last = &b->insns[b->ninsns - 1];
-    return last->op == IR_OP_raise && last->imm == EXCP_ILLEGAL;
-}
 
 static int setup(void **state)
 {
     (void)state;
-    memset(&cpu, 0, sizeof(cpu));
-    a64_arch.cpu_reset(&cpu.common);
-    ir_block_init(&blk, a64_arch.regs, a64_arch.nregs);
+    df_setup(&cpu.common, &a64_arch);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    ir_block_free(&blk);
+    df_teardown();
     return 0;
 }
 
@@ -96,7 +49,7 @@ static void test_known_words(void **state)
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         IrBlock *b = tr32(ok[i]);
-        if (raises_illegal(b)) fail_msg("0x%08x raised EXCP_ILLEGAL", ok[i]);
+        if (raised(b, EXCP_ILLEGAL)) fail_msg("0x%08x raised EXCP_ILLEGAL", ok[i]);
     }
     /* svc: EXCP_SYSCALL with pc left at the svc (user mode advances it). */
     IrBlock *b = tr32(0xd4000001);
@@ -138,7 +91,7 @@ static void test_unallocated(void **state)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         IrBlock *b = tr32(bad[i]);
-        if (!raises_illegal(b)) {
+        if (!raised(b, EXCP_ILLEGAL)) {
             ir_print(b, stderr);
             fail_msg("0x%08x did not raise EXCP_ILLEGAL", bad[i]);
         }
@@ -322,34 +275,19 @@ static const char *const oracle_src =
 static void test_objdump_oracle(void **state)
 {
     (void)state;
-    if (system("command -v aarch64-linux-gnu-as >/dev/null 2>&1 && "
-               "command -v aarch64-linux-gnu-objcopy >/dev/null 2>&1") != 0)
+    if (!df_have_tools((const char *const[]){"aarch64-linux-gnu-as", "aarch64-linux-gnu-objcopy", NULL}))
         skip();
-    char dir[] = "/tmp/vm-a64-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[256], cmd[1024];
-    snprintf(path, sizeof(path), "%s/t.s", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(oracle_src, f);
-    fclose(f);
-    snprintf(cmd, sizeof(cmd),
-             "cd %s && aarch64-linux-gnu-as -march=armv8.2-a+lse+rcpc+crypto+crc -o t.o t.s && "
-             "aarch64-linux-gnu-objcopy -O binary -j .text t.o t.bin", dir);
-    assert_int_equal(system(cmd), 0);
-    snprintf(path, sizeof(path), "%s/t.bin", dir);
-    f = fopen(path, "rb");
-    assert_non_null(f);
+    FILE *p = df_oracle_open(oracle_src,
+                             "aarch64-linux-gnu-as -march=armv8.2-a+lse+rcpc+crypto+crc -o t.o t.s && "
+                             "aarch64-linux-gnu-objcopy -O binary -j .text t.o t.bin && cat t.bin");
     uint32_t words[1024];
-    size_t n = fread(words, 4, 1024, f);
-    fclose(f);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    (void)!system(cmd);
+    size_t n = fread(words, 4, 1024, p);
+    df_oracle_close(p);
     assert_true(n > 300);
     unsigned bad = 0;
     for (size_t i = 0; i < n; i++) {
         IrBlock *b = tr32(words[i]);
-        if (raises_illegal(b)) {
+        if (raised(b, EXCP_ILLEGAL)) {
             fprintf(stderr, "word %zu: 0x%08x raised EXCP_ILLEGAL\n", i, words[i]);
             bad++;
         }

@@ -24,7 +24,8 @@
 #include "vm/engine.h"
 #include "vm/log.h"
 
-#define A_MEM (1u << 20)
+#include "diff_harness.h"
+
 #define A_CODE 0x1000u
 #define A_DATA 0x40000u /* x28 points here: scaled offsets reach +32 KiB, pairs -512 */
 
@@ -33,69 +34,29 @@ typedef struct AProc {
     uint8_t *mem;
 } AProc;
 
-static int a_fetch(CpuState *cpu, uint64_t va, void *buf, unsigned len)
-{
-    if (va >= A_MEM || len > A_MEM - va) return -14;
-    memcpy(buf, cpu->guest_base + va, len);
-    return 0;
-}
-static const MemOps a_memops = {.fetch = a_fetch};
 static AProc pi, pj;
-
-static void a_new(AProc *p, const Engine *e)
-{
-    assert_int_equal(posix_memalign((void **)&p->cpu, 64, sizeof(A64Cpu)), 0);
-    memset(p->cpu, 0, sizeof(A64Cpu));
-    p->mem = calloc(1, A_MEM);
-    p->cpu->common.arch = &a64_arch;
-    p->cpu->common.mem = &a_memops;
-    p->cpu->common.guest_base = p->mem;
-    p->cpu->common.guest_limit = A_MEM;
-    a64_arch.cpu_reset(&p->cpu->common);
-    assert_int_equal(e->cpu_init(&p->cpu->common), 0);
-}
 
 static int setup(void **state)
 {
     (void)state;
     log_levels[LOG_IR] = LOG_WARN;
-    a_new(&pi, &interp_engine);
-    a_new(&pj, &jit_engine);
+    pi.cpu = diff_cpu_new(&a64_arch, &interp_engine, &pi.mem);
+    pj.cpu = diff_cpu_new(&a64_arch, &jit_engine, &pj.mem);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    interp_engine.cpu_free(&pi.cpu->common);
-    jit_engine.cpu_free(&pj.cpu->common);
-    free(pi.mem);
-    free(pj.mem);
-    free(pi.cpu);
-    free(pj.cpu);
+    diff_cpu_free(&pi.cpu->common, pi.mem, &interp_engine);
+    diff_cpu_free(&pj.cpu->common, pj.mem, &jit_engine);
     return 0;
 }
 
-static int a_run(AProc *p, const Engine *e)
-{
-    e->invalidate(0, 0);
-    p->cpu->common.pc = A_CODE;
-    int r;
-    do r = e->exec(&p->cpu->common); while (r == EXCP_INTERRUPT);
-    return r;
-}
+static int a_run(AProc *p, const Engine *e) { return diff_run(&p->cpu->common, e, A_CODE); }
 
 /* -- Random A64 instructions (encodings: DDI 0487 C4.1) ------------------------------ */
 
-static uint64_t rng;
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-static unsigned rn(unsigned n) { return (unsigned)(rnd() % n); }
 /* Destinations avoid x28 (the data base); sources may be anything but SP
  * where 31 means SP for the form. */
 static unsigned rd_(void) { return rn(10) ? rn(28) : 31; }
@@ -251,7 +212,7 @@ static void fuzz_one(uint64_t seed, unsigned n)
     AProc *ps[2] = {&pi, &pj};
     for (int k = 0; k < 2; k++) {
         AProc *p = ps[k];
-        memset(p->mem, 0, A_MEM);
+        memset(p->mem, 0, DIFF_MEM);
         memcpy(p->mem + A_CODE, code, 4 * (n + 1));
         uint64_t s2 = seed;
         for (unsigned q = 0; q < 0x10000; q++) {

@@ -423,6 +423,21 @@ static void test_points(void **state)
     /* Bad watchpoint lengths are refused. */
     assert_int_equal(gdb_bp_insert(GDB_WP_WRITE, 0x10, 0), -EINVAL);
     assert_int_equal(gdb_bp_insert(GDB_WP_WRITE, 0x10, 9), -EINVAL);
+    /* The glue's view (gdb_point_set): a point inserted twice or removed
+     * when absent is fine; a watchpoint's kind is its length, a
+     * breakpoint's kind (instruction size) is not kept. */
+    assert_int_equal(gdb_point_set(true, GDB_BP_SW, 0x7000, 4), 0);
+    assert_int_equal(gdb_point_set(true, GDB_BP_SW, 0x7000, 2), 0);
+    assert_int_equal(gdb_bp_at(0x7000), GDB_BP_SW);
+    assert_int_equal(gdb_point_set(false, GDB_BP_SW, 0x7000, 4), 0);
+    assert_int_equal(gdb_bp_at(0x7000), -1);
+    assert_int_equal(gdb_point_set(false, GDB_BP_SW, 0x7000, 4), 0);
+    assert_int_equal(gdb_point_set(true, GDB_WP_WRITE, 0x8000, 4), 0);
+    assert_int_equal(gdb_wp_match(0x8003, 1, MEM_WRITE), GDB_WP_WRITE);
+    assert_int_equal(gdb_wp_match(0x8004, 1, MEM_WRITE), -1);
+    assert_int_equal(gdb_point_set(false, GDB_WP_WRITE, 0x8000, 4), 0);
+    assert_int_equal(gdb_wp_match(0x8003, 1, MEM_WRITE), -1);
+    assert_int_equal(gdb_point_set(true, GDB_WP_WRITE, 0x10, 9), -EINVAL);
     for (int i = 0; i < GDB_MAX_BP; i++) gdb_bp_insert(GDB_BP_SW, 0x10000 + 2 * (uint64_t)i, 1);
     assert_int_equal(gdb_bp_insert(GDB_BP_SW, 0x90000, 1), -ENOSPC);
 }

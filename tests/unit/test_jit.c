@@ -26,6 +26,10 @@
 #include "vm/engine.h"
 #include "vm/log.h"
 
+#include "diff_harness.h"
+#include "ir_fake_guest.h"
+#include "rv_encode.h"
+
 /* -- Emitter vs capstone --------------------------------------------------------- */
 
 static void expect_asm(void (*emit)(X64Emit *), const char *want)
@@ -137,46 +141,16 @@ static void test_enc_branches(void **s)
     assert_int_equal(e.p[-2], 0x74);
 }
 
-/* -- The fake IR guest for op-by-op differential tests ------------------------------ */
-
-enum { R_X0 = 0, R_W0 = 16, R_V0 = 20, R_F0 = 23, NREGS = 25 };
-
-typedef struct TCpu {
-    CpuState cs;
-    uint64_t x[16];
-    uint32_t w[4];
-    uint64_t v[3][2];
-    uint64_t f[2];
-} TCpu;
-
-static IrRegInfo tregs[NREGS];
-static void (*g_build)(IrBlock *b, uint64_t pc);
-
-static void t_translate(CpuState *cpu, IrBlock *b, uint64_t pc)
-{
-    (void)cpu;
-    b->guest_size = 4;
-    b->guest_insns = 1;
-    g_build(b, pc);
-}
-
-static uint64_t t_tb_flags(CpuState *cpu) { (void)cpu; return 0; }
-
-static const GuestArch test_arch = {
-    .name = "test", .cpu_size = sizeof(TCpu), .regs = tregs, .nregs = NREGS,
-    .tb_flags = t_tb_flags, .translate = t_translate,
-};
+/* -- The fake IR guest for op-by-op differential tests (ir_fake_guest.h) ------------- */
 
 static TCpu ti, tj; /* interpreter, JIT */
 static uint8_t gmem_i[65536], gmem_j[65536];
+#define FAKE_MEM sizeof(gmem_i)
 
 static int fake_setup(void **state)
 {
     (void)state;
-    for (unsigned i = 0; i < 16; i++) tregs[R_X0 + i] = (IrRegInfo){"x", offsetof(TCpu, x[i]), IR_I64};
-    for (unsigned i = 0; i < 4; i++) tregs[R_W0 + i] = (IrRegInfo){"w", offsetof(TCpu, w[i]), IR_I32};
-    for (unsigned i = 0; i < 3; i++) tregs[R_V0 + i] = (IrRegInfo){"v", offsetof(TCpu, v[i]), IR_V128};
-    for (unsigned i = 0; i < 2; i++) tregs[R_F0 + i] = (IrRegInfo){"f", offsetof(TCpu, f[i]), IR_F64};
+    fake_regs_init();
     log_levels[LOG_IR] = LOG_DEBUG; /* verify every hand-built block */
     ti.cs.arch = tj.cs.arch = &test_arch;
     assert_int_equal(interp_engine.cpu_init(&ti.cs), 0);
@@ -192,24 +166,7 @@ static int fake_teardown(void **state)
     return 0;
 }
 
-static void fake_reset(TCpu *c, uint8_t *mem)
-{
-    void *eng = c->cs.engine;
-    memset(c, 0, sizeof(*c));
-    c->cs.arch = &test_arch;
-    c->cs.engine = eng;
-    c->cs.guest_base = mem;
-    c->cs.guest_limit = 65536;
-}
-
-static int run_fake(TCpu *c, const Engine *e)
-{
-    e->invalidate(0, 0);
-    c->cs.pc = 0x1000;
-    int r;
-    do r = e->exec(&c->cs); while (r == EXCP_INTERRUPT);
-    return r;
-}
+static int run_fake(TCpu *c, const Engine *e) { return diff_run(&c->cs, e, 0x1000); }
 
 /* Both engines from the same state; everything guest-visible must agree. */
 static void diff_fake_after(const char *what, int ri, int rj);
@@ -242,31 +199,6 @@ static void diff_fake_after(const char *what, int ri, int rj)
     if (memcmp(gmem_i, gmem_j, sizeof(gmem_i))) fail_msg("%s: memory differs", what);
 }
 
-static struct {
-    IrOp op;
-    IrType t;
-    int form; /* 0: regs, 1: b constant, 2: a constant */
-    uint64_t a, b, c, imm;
-    uint32_t aux;
-} g_op;
-
-static unsigned reg_of(IrType t, unsigned i) { return t == IR_I32 ? R_W0 + i : R_X0 + i; }
-
-static void build_op(IrBlock *b, uint64_t pc)
-{
-    IrType t = g_op.t;
-    ir_insn_start(b, pc, 4);
-    unsigned nargs = ir_op_info[g_op.op].nargs;
-    IrVal a = g_op.form == 2 ? ir_const(b, t, g_op.a) : ir_get(b, reg_of(t, 0));
-    IrVal c = nargs < 2 ? IR_NONE : g_op.form == 1 ? ir_const(b, t, g_op.b) : ir_get(b, reg_of(t, 1));
-    IrVal d = nargs < 3 ? IR_NONE : ir_get(b, reg_of(t, 2));
-    IrVal r = ir_opx(b, g_op.op, t, t, a, c, d, g_op.imm, g_op.aux);
-    ir_set(b, reg_of(t, 3), r);
-    /* Also consume r as a condition and through a spill-heavy chain. */
-    ir_set(b, R_X0 + 13, ir_select(b, r, ir_i64(b, 1), ir_i64(b, 0)));
-    ir_raise(b, EXCP_BREAKPOINT, IR_NONE);
-}
-
 static const uint64_t edge64[] = {0, 1, 2, 3, 7, 31, 32, 63, 64, 65, 0x7f, 0x80, 0xff, 0x8000,
                                   0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ull,
                                   0x7fffffffffffffffull, 0x8000000000000000ull,
@@ -282,7 +214,7 @@ static void diff_op(IrOp op, IrType t, uint64_t a, uint64_t b, uint64_t c, uint6
     TCpu *cs[2] = {&ti, &tj};
     uint8_t *ms[2] = {gmem_i, gmem_j};
     for (int k = 0; k < 2; k++) {
-        fake_reset(cs[k], ms[k]);
+        fake_reset(cs[k], ms[k], FAKE_MEM);
         if (t == IR_I32) {
             cs[k]->w[0] = (uint32_t)a; cs[k]->w[1] = (uint32_t)b; cs[k]->w[2] = (uint32_t)c;
         } else {
@@ -386,7 +318,7 @@ static void diff_fop(IrOp op, IrType t, uint64_t a, uint64_t b, uint64_t c, unsi
     uint8_t *ms[2] = {gmem_i, gmem_j};
     IrType it = t == IR_F64 ? IR_I64 : IR_I32;
     for (int k = 0; k < 2; k++) {
-        fake_reset(cs[k], ms[k]);
+        fake_reset(cs[k], ms[k], FAKE_MEM);
         cs[k]->cs.fp.flags = flags0;
         cs[k]->cs.fp.rm = IR_RM_RNE;
         if (it == IR_I32) {
@@ -462,7 +394,7 @@ static void test_diff_mem(void **s)
                         TCpu *cs[2] = {&ti, &tj};
                         uint8_t *ms[2] = {gmem_i, gmem_j};
                         for (int k = 0; k < 2; k++) {
-                            fake_reset(cs[k], ms[k]);
+                            fake_reset(cs[k], ms[k], FAKE_MEM);
                             for (size_t q = 0; q < 65536; q++) ms[k][q] = (uint8_t)(q * 37 + 11);
                             cs[k]->x[0] = addrs[ai];
                             cs[k]->x[1] = 0x8877665544332211ull;
@@ -507,8 +439,8 @@ static void test_diff_pressure(void **s)
 {
     (void)s;
     g_build = build_pressure2;
-    fake_reset(&ti, gmem_i);
-    fake_reset(&tj, gmem_j);
+    fake_reset(&ti, gmem_i, FAKE_MEM);
+    fake_reset(&tj, gmem_j, FAKE_MEM);
     for (int i = 0; i < 8; i++) ti.x[i] = tj.x[i] = edge64[i * 3];
     diff_fake("register pressure");
 }
@@ -614,7 +546,7 @@ static void test_diff_random_ir(void **s)
         TCpu *cs[2] = {&ti, &tj};
         uint8_t *ms[2] = {gmem_i, gmem_j};
         for (int k = 0; k < 2; k++) {
-            fake_reset(cs[k], ms[k]);
+            fake_reset(cs[k], ms[k], FAKE_MEM);
             dag_seed = seed * 0x9e3779b97f4a7c15ull + 7;
             for (size_t q = 0; q < 65536; q++) ms[k][q] = (uint8_t)dag_rnd();
             for (int i = 0; i < 8; i++) cs[k]->x[i] = dag_rnd() % 3 ? dag_rnd() : edge64[dag_rnd() % NEDGE];
@@ -761,7 +693,7 @@ static void test_diff_random_fp(void **s)
         TCpu *cs[2] = {&ti, &tj};
         uint8_t *ms[2] = {gmem_i, gmem_j};
         for (int k = 0; k < 2; k++) {
-            fake_reset(cs[k], ms[k]);
+            fake_reset(cs[k], ms[k], FAKE_MEM);
             dag_seed = seed * 0x9e3779b97f4a7c15ull + 11;
             for (size_t q = 0; q < 65536; q += 8) {
                 uint64_t v = fdag_val();
@@ -790,7 +722,6 @@ static void test_diff_random_fp(void **s)
 
 /* -- RISC-V: a fake user-mode process ------------------------------------------------ */
 
-#define RV_MEM (1u << 20)
 #define RV_CODE 0x1000u
 #define RV_DATA 0x40000u /* scratch area for loads and stores */
 
@@ -799,57 +730,26 @@ typedef struct RvProc {
     uint8_t *mem;
 } RvProc;
 
-static int rv_fetch(CpuState *cpu, uint64_t va, void *buf, unsigned len)
-{
-    if (va >= RV_MEM || len > RV_MEM - va) return -14;
-    memcpy(buf, cpu->guest_base + va, len);
-    return 0;
-}
-static const MemOps rv_memops = {.fetch = rv_fetch};
-
 static RvProc rp_i, rp_j;
-
-static void rv_new(RvProc *p, const Engine *e)
-{
-    assert_int_equal(posix_memalign((void **)&p->cpu, 64, sizeof(RvCpu)), 0);
-    memset(p->cpu, 0, sizeof(RvCpu));
-    p->mem = calloc(1, RV_MEM);
-    p->cpu->common.arch = &rv_arch;
-    p->cpu->common.mem = &rv_memops;
-    p->cpu->common.guest_base = p->mem;
-    p->cpu->common.guest_limit = RV_MEM;
-    assert_int_equal(e->cpu_init(&p->cpu->common), 0);
-}
 
 static int rv_setup(void **state)
 {
     (void)state;
     log_levels[LOG_IR] = LOG_WARN;
-    rv_new(&rp_i, &interp_engine);
-    rv_new(&rp_j, &jit_engine);
+    rp_i.cpu = diff_cpu_new(&rv_arch, &interp_engine, &rp_i.mem);
+    rp_j.cpu = diff_cpu_new(&rv_arch, &jit_engine, &rp_j.mem);
     return 0;
 }
 
 static int rv_teardown(void **state)
 {
     (void)state;
-    interp_engine.cpu_free(&rp_i.cpu->common);
-    jit_engine.cpu_free(&rp_j.cpu->common);
-    free(rp_i.mem);
-    free(rp_j.mem);
-    free(rp_i.cpu);
-    free(rp_j.cpu);
+    diff_cpu_free(&rp_i.cpu->common, rp_i.mem, &interp_engine);
+    diff_cpu_free(&rp_j.cpu->common, rp_j.mem, &jit_engine);
     return 0;
 }
 
-static int rv_run(RvProc *p, const Engine *e, uint64_t pc)
-{
-    e->invalidate(0, 0);
-    p->cpu->common.pc = pc;
-    int r;
-    do r = e->exec(&p->cpu->common); while (r == EXCP_INTERRUPT);
-    return r;
-}
+static int rv_run(RvProc *p, const Engine *e, uint64_t pc) { return diff_run(&p->cpu->common, e, pc); }
 
 static void rv_compare(const char *what, int ri, int rj)
 {
@@ -874,40 +774,7 @@ static void rv_compare(const char *what, int ri, int rj)
 
 /* -- Random instruction generator ---------------------------------------------------------- */
 
-static uint64_t rng;
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-static unsigned rn(unsigned n) { return (unsigned)(rnd() % n); }
 
-static uint32_t r_type(unsigned f7, unsigned rs2, unsigned rs1, unsigned f3, unsigned rd, unsigned opc)
-{
-    return f7 << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | opc;
-}
-static uint32_t i_type(int32_t imm, unsigned rs1, unsigned f3, unsigned rd, unsigned opc)
-{
-    return (uint32_t)(imm & 0xfff) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | opc;
-}
-static uint32_t s_type(int32_t imm, unsigned rs2, unsigned rs1, unsigned f3, unsigned opc)
-{
-    return (uint32_t)((imm >> 5) & 0x7f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | (uint32_t)(imm & 0x1f) << 7 | opc;
-}
-static uint32_t b_type(int32_t off, unsigned rs2, unsigned rs1, unsigned f3)
-{
-    uint32_t o = (uint32_t)off;
-    return ((o >> 12) & 1) << 31 | ((o >> 5) & 0x3f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 |
-           ((o >> 1) & 0xf) << 8 | ((o >> 11) & 1) << 7 | 0x63;
-}
-static uint32_t j_type(int32_t off, unsigned rd)
-{
-    uint32_t o = (uint32_t)off;
-    return ((o >> 20) & 1) << 31 | ((o >> 1) & 0x3ff) << 21 | ((o >> 11) & 1) << 20 |
-           ((o >> 12) & 0xff) << 12 | rd << 7 | 0x6f;
-}
 
 /* x1..x27 are free; x28 = data base, x29 = aligned atomic address, x30 = near the end
  * of guest memory (faults), x31 unused. */
@@ -1021,12 +888,12 @@ static void rv_fuzz_one(uint64_t seed, unsigned n)
     x[0] = 0;
     x[28] = RV_DATA;
     x[29] = RV_DATA + 8 * rn(64);
-    x[30] = RV_MEM - 1024 + rn(1024);
+    x[30] = DIFF_MEM - 1024 + rn(1024);
     unsigned frm = rn(5), fl = rn(32);
     RvProc *ps[2] = {&rp_i, &rp_j};
     for (int k = 0; k < 2; k++) {
         RvProc *p = ps[k];
-        memset(p->mem, 0, RV_MEM);
+        memset(p->mem, 0, DIFF_MEM);
         memcpy(p->mem + RV_CODE, code, 4 * (n + 1));
         uint64_t s2 = seed;
         for (unsigned q = 0; q < 0x12000; q++) {
@@ -1065,7 +932,7 @@ static void test_rv_smc(void **s)
     const Engine *es[2] = {&interp_engine, &jit_engine};
     for (int k = 0; k < 2; k++) {
         RvProc *p = ps[k];
-        memset(p->mem, 0, RV_MEM);
+        memset(p->mem, 0, DIFF_MEM);
         uint32_t prog[] = {
             j_type(0x1000, 1),                  /* 0x1000: jal ra, 0x2000 */
             s_type(0, 5, 6, 2, 0x23),           /* 0x1004: sw t0, 0(t1) */
@@ -1096,7 +963,7 @@ static void test_rv_interrupt(void **s)
 {
     (void)s;
     RvProc *p = &rp_j;
-    memset(p->mem, 0, RV_MEM);
+    memset(p->mem, 0, DIFF_MEM);
     uint32_t prog[] = {i_type(1, 10, 0, 10, 0x13), j_type(-4, 0)}; /* loop: addi a0,a0,1; j loop */
     memcpy(p->mem + 0x1000, prog, sizeof(prog));
     p->cpu->x[10] = 0;

@@ -39,6 +39,9 @@
 #include "vm/engine.h"
 #include "vm/log.h"
 
+#include "diff_harness.h"
+#include "rv_encode.h"
+
 /* -- A fake user-mode RISC-V process per engine -------------------------------------- */
 
 #define MEM_SIZE (1u << 20)    /* mapped; the space is twice that (the rest PROT_NONE) */
@@ -153,47 +156,12 @@ static int run(Proc *p, const Engine *e, bool cold)
     return r;
 }
 
-/* -- Random numbers -------------------------------------------------------------------- */
+/* -- Random numbers (rnd, rn: diff_harness.h) ----------------------------------------- */
 
-static uint64_t rng;
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-static unsigned rn(unsigned n) { return (unsigned)(rnd() % n); }
 #define PICK(arr) ((arr)[rn(sizeof(arr) / sizeof((arr)[0]))])
 
-/* -- Encoders (unprivileged spec, chapter 2 formats; chapter 26 for RVC) --------------- */
+/* -- Encoders (base formats: rv_encode.h; RVC, unprivileged spec chapter 26) ----------- */
 
-static uint32_t r_type(unsigned f7, unsigned rs2, unsigned rs1, unsigned f3, unsigned rd, unsigned opc)
-{
-    return f7 << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | opc;
-}
-static uint32_t i_type(int32_t imm, unsigned rs1, unsigned f3, unsigned rd, unsigned opc)
-{
-    return (uint32_t)(imm & 0xfff) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | opc;
-}
-static uint32_t s_type(int32_t imm, unsigned rs2, unsigned rs1, unsigned f3, unsigned opc)
-{
-    return (uint32_t)((imm >> 5) & 0x7f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 |
-           (uint32_t)(imm & 0x1f) << 7 | opc;
-}
-static uint32_t b_type(int32_t off, unsigned rs2, unsigned rs1, unsigned f3)
-{
-    uint32_t o = (uint32_t)off;
-    return ((o >> 12) & 1) << 31 | ((o >> 5) & 0x3f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 |
-           ((o >> 1) & 0xf) << 8 | ((o >> 11) & 1) << 7 | 0x63;
-}
-static uint32_t j_type(int32_t off, unsigned rd)
-{
-    uint32_t o = (uint32_t)off;
-    return ((o >> 20) & 1) << 31 | ((o >> 1) & 0x3ff) << 21 | ((o >> 11) & 1) << 20 |
-           ((o >> 12) & 0xff) << 12 | rd << 7 | 0x6f;
-}
-static uint32_t u_type(uint32_t imm20, unsigned rd, unsigned opc) { return imm20 << 12 | rd << 7 | opc; }
 static uint32_t bit(uint32_t v, unsigned from, unsigned to) { return ((v >> from) & 1) << to; }
 /* c.j: offset[11|4|9:8|10|6|7|3:1|5] */
 static uint16_t c_j(int32_t off)

@@ -20,76 +20,23 @@
 #include "frontend/riscv64/rv_internal.h"
 #include "vm/ir.h"
 
-/* -- A fake guest: code at CODE_BASE, nothing else fetchable ----------------------- */
+/* -- A fake guest: code at CODE_BASE, nothing else fetchable (decode_fixture.h) ------- */
 
-#define CODE_BASE 0x10000ull
-static uint8_t code[64 * 1024];
-static size_t code_len;
+#include "decode_fixture.h"
 
-static int fake_fetch(CpuState *cpu, uint64_t va, void *buf, unsigned len)
-{
-    if (va < CODE_BASE || va + len > CODE_BASE + code_len) return -EFAULT;
-    memcpy(buf, code + (va - CODE_BASE), len);
-    return 0;
-}
-
-static const MemOps fake_mem = {.fetch = fake_fetch};
 static RvCpu cpu;
-static IrBlock blk;
-
-static void put16(uint16_t w)
-{
-    code[code_len++] = (uint8_t)w;
-    code[code_len++] = (uint8_t)(w >> 8);
-}
-
-static void put32(uint32_t w)
-{
-    put16((uint16_t)w);
-    put16((uint16_t)(w >> 16));
-}
-
-static IrBlock *translate_at(uint64_t pc)
-{
-    cpu.common.mem = &fake_mem;
-    cpu.common.arch = &rv_arch;
-    ir_block_reset(&blk, pc, rv_arch.tb_flags(&cpu.common));
-    rv_arch.translate(&cpu.common, &blk, pc);
-    char err[256];
-    if (!ir_verify(&blk, err, sizeof(err))) {
-        ir_print(&blk, stderr);
-        fail_msg("invalid IR: %s", err);
-    }
-    return &blk;
-}
-
-/* Translates one 32-bit word (the block ends after it: nothing follows). */
-static IrBlock *tr32(uint32_t w)
-{
-    code_len = 0;
-    put32(w);
-    return translate_at(CODE_BASE);
-}
-
-static IrBlock *tr16(uint16_t w)
-{
-    code_len = 0;
-    put16(w);
-    return translate_at(CODE_BASE);
-}
 
 static int setup(void **state)
 {
-    memset(&cpu, 0, sizeof(cpu));
-    cpu.common.mem = &fake_mem;
-    rv_arch.cpu_reset(&cpu.common);
-    ir_block_init(&blk, rv_arch.regs, rv_arch.nregs);
+    (void)state;
+    df_setup(&cpu.common, &rv_arch);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    ir_block_free(&blk);
+    (void)state;
+    df_teardown();
     return 0;
 }
 
@@ -98,11 +45,6 @@ static int teardown(void **state)
 static const IrInsn *last(const IrBlock *b)
 {
     return &b->insns[b->ninsns - 1];
-}
-
-static bool raised(const IrBlock *b, unsigned excp)
-{
-    return last(b)->op == IR_OP_raise && last(b)->imm == excp;
 }
 
 static uint64_t cval(const IrBlock *b, IrVal v)
@@ -645,25 +587,12 @@ static void normalize(char *s)
 
 static void test_objdump_oracle(void **state)
 {
-    if (system("command -v riscv64-linux-gnu-as >/dev/null 2>&1 && "
-               "command -v riscv64-linux-gnu-objdump >/dev/null 2>&1")) {
+    if (!df_have_tools((const char *const[]){"riscv64-linux-gnu-as", "riscv64-linux-gnu-objdump", NULL})) {
         skip();
         return;
     }
-    char dir[] = "/tmp/test_rv_decode.XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[128], cmd[512];
-    snprintf(path, sizeof(path), "%s/all.s", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(asm_all, f);
-    fclose(f);
-    snprintf(cmd, sizeof(cmd),
-             "cd %s && riscv64-linux-gnu-as -march=rv64gc_zba_zbb_zbs -o all.o all.s && "
-             "riscv64-linux-gnu-objdump -d -M no-aliases all.o",
-             dir);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
+    FILE *p = df_oracle_open(asm_all, "riscv64-linux-gnu-as -march=rv64gc_zba_zbb_zbs -o t.o t.s && "
+                                      "riscv64-linux-gnu-objdump -d -M no-aliases t.o");
     char line[256];
     int count = 0, bad = 0;
     while (fgets(line, sizeof(line), p)) {
@@ -691,9 +620,7 @@ static void test_objdump_oracle(void **state)
         }
         count++;
     }
-    assert_int_equal(pclose(p), 0);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    if (system(cmd)) print_error("could not remove %s\n", dir);
+    df_oracle_close(p);
     if (count < 240) fail_msg("only %d instructions from objdump", count);
     assert_int_equal(bad, 0);
 }

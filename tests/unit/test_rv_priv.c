@@ -211,11 +211,15 @@ static void test_csr_rules(void **state)
     assert_false(rv->medeleg & (1u << 11));
     assert_true(csr(CSR_MIDELEG, 0, false, true, ~0ull, NULL));
     assert_int_equal(rv->mideleg, RV_S_IRQS);
-    /* tb_flags tell the modes apart: user mode keeps only frm */
+    /* tb_flags tell the modes apart: user mode keeps only frm (and the
+     * fixed-FP-mode bit, dropped when the mode is not riscv's own) */
     assert_true(rv_arch.tb_flags(fx.cpu) & RV_TB_SYS);
     rv->sys = 0;
     fx.cpu->fp.rm = 3;
+    assert_int_equal(rv_arch.tb_flags(fx.cpu), 3 | CPU_TB_FLAG_FP_PLAIN);
+    fx.cpu->fp.mode |= FP_MODE_NAN_X86;
     assert_int_equal(rv_arch.tb_flags(fx.cpu), 3);
+    fx.cpu->fp.mode &= ~FP_MODE_NAN_X86;
     rv->sys = 1;
 }
 

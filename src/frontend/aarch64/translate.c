@@ -147,8 +147,13 @@ static void set_nz(DisasContext *ctx, IrType t, IrVal r)
  * has the N, Z, C and V of the 32-bit one (the low halves are zero). */
 static IrVal lazy_operand(DisasContext *ctx, IrType t, IrVal v)
 {
+    IrBlock *b = ctx->b;
     if (t == IR_I64) return v;
-    if (ir_is_const(ctx->b, v)) return cst(ctx, ctx->b->temps[v].cval[0] << 32);
+    if (ir_is_const(b, v)) return cst(ctx, b->temps[v].cval[0] << 32);
+    /* A W register read is trunc(X): X << 32 drops the same upper half. */
+    const IrInsn *def = &b->insns[b->temps[v].def];
+    if (def->op == IR_OP_trunc && def->dst == v && ir_type_of(b, def->args[0]) == IR_I64)
+        return op2(ctx, IR_OP_shl, IR_I64, def->args[0], cst(ctx, 32));
     return op2(ctx, IR_OP_shl, IR_I64, ir_op1(ctx->b, IR_OP_extu, IR_I64, v), cst(ctx, 32));
 }
 
@@ -398,8 +403,8 @@ static const IrHelper a64_helper_msr = {"a64_msr", (void *)helper_msr, 2, IR_VOI
 #include "trans_simd.c.inc"
 
 /* -- Dead values ---------------------------------------------------------------------
- * Every flag-setting instruction computes N, Z, C and V, and most are
- * overwritten by the next one before anything looks (cmp; ccmp; b.cond).
+ * Every flag-setting instruction writes NZCV (explicit or lazy), and most
+ * are overwritten by the next one before anything looks (cmp; ccmp; b.cond).
  * One backward pass over the finished block drops (SPEC 4, "Flags"):
  * - a set of a slot that a later set of the same slot overwrites with nothing
  *   in between that can observe guest state (a fault, a call, a side exit,

@@ -391,18 +391,27 @@ static const IrHelper rv_helper_fs_dirty_h = {
 
 /* -- The block loop ---------------------------------------------------------------- */
 
+/* FpCtl.mode is FP_MODE_NAN_CANON from reset on (nothing in riscv64 changes
+ * it: no flush modes, no x86 NaN style), so blocks carry CPU_TB_FLAG_FP_PLAIN
+ * and the JIT drops its per-op mode tests. Computed, not assumed: a mode set
+ * by hand (unit tests) gets blocks without the flag. */
+static uint64_t rv_fp_plain_flag(const CpuState *cpu)
+{
+    return (cpu->fp.mode & (FP_MODE_FZ | FP_MODE_DAZ | FP_MODE_NAN_X86)) ? 0 : CPU_TB_FLAG_FP_PLAIN;
+}
+
 uint64_t rv_tb_flags(CpuState *cpu)
 {
     RvCpu *rv = rv_cpu(cpu);
     /* User mode: only the dynamic rounding mode changes what we emit. */
-    if (!rv->sys) return (cpu->fp.rm & 7) | cpu_tb_debug_flag(cpu);
+    if (!rv->sys) return (cpu->fp.rm & 7) | rv_fp_plain_flag(cpu) | cpu_tb_debug_flag(cpu);
     /* System mode: the privilege (CSR rules, ecall cause), the data MMU index
      * (MPRV/MPP, SUM, MXR) every memop carries, and FS (illegal FP when Off,
      * no Dirty marking once Dirty). */
     unsigned fs = (unsigned)((rv->mstatus & MSTATUS_FS) >> MSTATUS_FS_SHIFT);
     return (cpu->fp.rm & 7) | RV_TB_SYS | (uint64_t)rv->priv << RV_TB_PRIV_SHIFT |
            (uint64_t)rv_data_idx(rv) << RV_TB_DIDX_SHIFT | (fs == FS_OFF ? RV_TB_FS_OFF : 0) |
-           (fs == FS_DIRTY ? RV_TB_FS_DIRTY : 0) | cpu_tb_debug_flag(cpu);
+           (fs == FS_DIRTY ? RV_TB_FS_DIRTY : 0) | rv_fp_plain_flag(cpu) | cpu_tb_debug_flag(cpu);
 }
 
 /* FP opcodes (unprivileged spec, chapter 34 and table 26.x for RVC): LOAD-FP,

@@ -1797,26 +1797,31 @@ unsigned jit_count_exits(const IrBlock *ir)
  * the pin's back). Registers read before written and written in the block
  * are pinned: to an xmm register when the value is used as an F64 (FP loop
  * state), else to rbp or r13 (callee-saved: calls keep them). */
+static unsigned reg_bytes(unsigned t)
+{
+    return t == IR_V128 ? 16 : (t == IR_I32 || t == IR_F32) ? 4 : 8;
+}
+
 static void choose_pins(Gen *g)
 {
     const IrBlock *ir = g->ir;
-    bool loop = false;
+    uint32_t back = 0; /* the first back edge: what comes after runs once, on the way out */
     if (g->jc->sys || !ir->nregs) return;
     for (uint32_t i = 0; i < ir->ninsns; i++) {
         const IrInsn *in = &ir->insns[i];
         if (in->op == IR_OP_call) return;
         if (((in->op == IR_OP_goto && !(in->aux & IR_EXIT_NOCHAIN)) || in->op == IR_OP_goto_cond) &&
-            in->imm == ir->pc)
-            loop = true;
+            in->imm == ir->pc && !back)
+            back = i;
     }
-    if (!loop) return;
+    if (!back) return;
     uint8_t *st = calloc(ir->nregs, 1); /* bit 0: read first, bit 1: seen, bit 2: written, bit 3: FP use */
     int32_t *from = malloc(ir->ntemps * sizeof(int32_t)); /* the reg a get temp came from */
     g->pin = malloc(ir->nregs);
     if (!st || !from || !g->pin) abort(); /* host OOM */
     memset(g->pin, -1, ir->nregs);
     for (uint32_t v = 0; v < ir->ntemps; v++) from[v] = -1;
-    for (uint32_t i = 0; i < ir->ninsns; i++) {
+    for (uint32_t i = 0; i < back; i++) {
         const IrInsn *in = &ir->insns[i];
         if (in->op == IR_OP_get && in->imm < ir->nregs) {
             if (!(st[in->imm] & 2)) st[in->imm] |= 3;
@@ -1826,6 +1831,15 @@ static void choose_pins(Gen *g)
         } else if ((in->op == IR_OP_bitcast || (ir_op_info[in->op].flags & IR_OPF_FP)) && in->args[0] &&
                    from[in->args[0]] >= 0 && (in->op != IR_OP_bitcast || ty(g, in->dst) == IR_F64)) {
             st[from[in->args[0]]] |= 8;
+        }
+    }
+    /* A register another slot overlaps (none today: the dead-set pass relies
+     * on that too) is never pinned: a set of the other would bypass the pin. */
+    for (uint32_t r = 0; r < ir->nregs; r++) {
+        unsigned o = ir->regs[r].offset, n = reg_bytes(ir->regs[r].type);
+        for (uint32_t q = 0; q < ir->nregs && (st[r] & 5) == 5; q++) {
+            unsigned oq = ir->regs[q].offset, nq = reg_bytes(ir->regs[q].type);
+            if (q != r && o < oq + nq && oq < o + n) st[r] &= (uint8_t)~1u;
         }
     }
     static const X64Reg gp[2] = {X64_RBP, X64_R13};
