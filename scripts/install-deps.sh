@@ -12,6 +12,7 @@ gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
 busybox-static qemu-user qemu-system-misc gdb-multiarch cpio xz-utils zstd valgrind
+clang libclang-rt-14-dev
 debian-archive-keyring diffutils findutils"
 export DEBIAN_FRONTEND=noninteractive
 tries=0

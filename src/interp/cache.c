@@ -14,6 +14,25 @@
 /* Past this many bytes of pre-decoded code the whole cache is dropped, the
  * simplest policy that bounds memory (QEMU does the same with its code buffer). */
 #define CACHE_MAX_BYTES ((size_t)256 << 20)
+#define PAGE_BITS 12
+#define NPAGE_BUCKETS (1u << PAGE_BITS)
+/* An invalidation over more pages than this walks the whole hash instead. */
+#define INVAL_MAX_PAGES 64
+
+/* -- Page index ------------------------------------------------------------------------
+ * Every block in the hash is also on the list of each page its code lies on
+ * (at most two: blocks end at a page boundary or straddle one instruction
+ * over it; a user-mode block over more goes on `wide`), so that invalidating
+ * a page, which system mode does on every store to a code page, visits that
+ * page's blocks instead of the whole hash. Under the lock only. */
+typedef struct IPageLink {
+    struct IPageLink *next;
+    IBlock *blk;
+    uint64_t page; /* page address (low 12 bits clear) */
+} IPageLink;
+
+static IPageLink *page_heads[NPAGE_BUCKETS];
+static IPageLink *wide;
 
 /* Generation starts at 1 so a fresh exit (gen 0) never looks chained. */
 ICache interp_cache = {.lock = PTHREAD_MUTEX_INITIALIZER, .gen = 1};
@@ -28,6 +47,78 @@ static inline unsigned hash_key(uint64_t pc, uint64_t flags)
 {
     uint64_t h = (pc ^ (flags * 0xff51afd7ed558ccdull)) * 0x9e3779b97f4a7c15ull;
     return (unsigned)(h >> (64 - HASH_BITS));
+}
+
+static inline unsigned page_key(uint64_t page)
+{
+    return (unsigned)(((page >> 12) * 0x9e3779b97f4a7c15ull) >> (64 - PAGE_BITS));
+}
+
+/* Does b's code overlap [start, end)? The second page of a system-mode block
+ * on two pages counts whole, as its mapping was checked per page. */
+static bool block_overlaps(const IBlock *b, uint64_t start, uint64_t end)
+{
+    return (b->guest_start < end && start < b->guest_end) ||
+           (b->ppc2 && b->ppc2 < end && start < b->ppc2 + 0x1000);
+}
+
+/* The lists b is on: n heads in h[] (with the page each link is for). */
+static unsigned block_lists(const IBlock *b, IPageLink ***h, uint64_t *pg)
+{
+    uint64_t p0 = b->guest_start & ~0xfffull, p1 = (b->guest_end - 1) & ~0xfffull;
+    if (b->ppc2) p1 = b->ppc2; /* system mode: guest_end was clipped to the first page */
+    else if (p1 - p0 > 0x1000) {
+        h[0] = &wide;
+        pg[0] = p0;
+        return 1;
+    }
+    h[0] = &page_heads[page_key(p0)];
+    pg[0] = p0;
+    if (p1 == p0) return 1;
+    h[1] = &page_heads[page_key(p1)];
+    pg[1] = p1;
+    return 2;
+}
+
+static void index_add_locked(IBlock *b)
+{
+    IPageLink **h[2];
+    uint64_t pg[2];
+    unsigned n = block_lists(b, h, pg);
+    for (unsigned i = 0; i < n; i++) {
+        IPageLink *l = malloc(sizeof(*l));
+        if (!l) abort(); /* out of host memory */
+        *l = (IPageLink){.next = *h[i], .blk = b, .page = pg[i]};
+        *h[i] = l;
+    }
+}
+
+static void index_remove_locked(const IBlock *b)
+{
+    IPageLink **h[2];
+    uint64_t pg[2];
+    unsigned n = block_lists(b, h, pg);
+    for (unsigned i = 0; i < n; i++) {
+        for (IPageLink **pp = h[i], *l; (l = *pp); pp = &l->next) {
+            if (l->blk == b) {
+                *pp = l->next;
+                free(l);
+                break;
+            }
+        }
+    }
+}
+
+static void index_clear_locked(void)
+{
+    for (unsigned i = 0; i <= NPAGE_BUCKETS; i++) {
+        IPageLink **head = i < NPAGE_BUCKETS ? &page_heads[i] : &wide;
+        for (IPageLink *l = *head, *n; l; l = n) {
+            n = l->next;
+            free(l);
+        }
+        *head = NULL;
+    }
 }
 
 /* Lock-free: insertion publishes with a release store, removal leaves the
@@ -50,20 +141,60 @@ static void retire_locked(IBlock **pp, IBlock *b)
 
 /* Removes every block overlapping [start, end) (all when all is set). Returns
  * whether any went: only then do chains and jump caches need dropping. */
+/* Retires b, found through the page index. */
+static void retire_indexed_locked(IBlock *b)
+{
+    IBlock **pp = &interp_cache.buckets[hash_key(b->pc, b->flags ^ b->ppc)];
+    while (*pp && *pp != b) pp = &(*pp)->hnext;
+    if (!*pp) abort(); /* indexed but not in the hash: the index is corrupt */
+    index_remove_locked(b);
+    retire_locked(pp, b);
+}
+
+/* Retires the blocks on list *head that are on page (any page when page is
+ * UINT64_MAX) and overlap [start, end). */
+static bool remove_list_locked(IPageLink **head, uint64_t page, uint64_t start, uint64_t end)
+{
+    bool any = false;
+    IPageLink *l = *head;
+    while (l) {
+        if ((page == UINT64_MAX || l->page == page) && block_overlaps(l->blk, start, end)) {
+            /* Frees l and perhaps its neighbour (the block's other page in
+             * the same bucket): walk again from the head. */
+            retire_indexed_locked(l->blk);
+            any = true;
+            l = *head;
+        } else {
+            l = l->next;
+        }
+    }
+    return any;
+}
+
 static bool remove_locked(uint64_t start, uint64_t end, bool all)
 {
     bool any = false;
-    for (unsigned i = 0; i < NBUCKETS; i++) {
-        IBlock **pp = &interp_cache.buckets[i], *b;
-        while ((b = *pp)) {
-            if (all || (b->guest_start < end && start < b->guest_end) ||
-                (b->ppc2 && b->ppc2 < end && start < b->ppc2 + 0x1000)) {
-                retire_locked(pp, b);
-                any = true;
-            } else {
-                pp = &b->hnext;
+    uint64_t first = start & ~0xfffull, last = (end - 1) & ~0xfffull;
+    if (!all && end > start && (last - first) >> 12 < INVAL_MAX_PAGES) {
+        for (uint64_t p = first;; p += 0x1000) {
+            any |= remove_list_locked(&page_heads[page_key(p)], p, start, end);
+            if (p == last) break;
+        }
+        any |= remove_list_locked(&wide, UINT64_MAX, start, end);
+    } else {
+        for (unsigned i = 0; i < NBUCKETS; i++) {
+            IBlock **pp = &interp_cache.buckets[i], *b;
+            while ((b = *pp)) {
+                if (all || block_overlaps(b, start, end)) {
+                    if (!all) index_remove_locked(b);
+                    retire_locked(pp, b);
+                    any = true;
+                } else {
+                    pp = &b->hnext;
+                }
             }
         }
+        if (all) index_clear_locked();
     }
     if (any) __atomic_add_fetch(&interp_cache.gen, 1, __ATOMIC_RELEASE);
     if (all) interp_cache.nflushes++;
@@ -144,6 +275,8 @@ static IBlock *translate(CpuState *cpu, IVcpu *v, uint64_t pc, uint64_t flags, u
         b->guest_start = ppc;
         b->guest_end = ppc + size;
         if (((pc ^ (pc + size - 1)) & ~0xfffull) != 0) b->nocache = 1;
+        /* The rest is on the page ppc2 maps (its own physical page). */
+        if (b->nocache) b->guest_end = (ppc | 0xfffull) + 1;
         if (b->nocache && tlb_code_phys(cpu, (pc | 0xfffull) + 1, &b->ppc2)) {
             b->ppc2 = 0;
             pthread_mutex_lock(&interp_cache.lock);
@@ -166,6 +299,7 @@ static IBlock *translate(CpuState *cpu, IVcpu *v, uint64_t pc, uint64_t flags, u
     IBlock **head = &interp_cache.buckets[hash_key(pc, flags ^ ppc)];
     b->hnext = *head;
     __atomic_store_n(head, b, __ATOMIC_RELEASE);
+    index_add_locked(b);
     interp_cache.live_bytes += b->bytes;
     interp_cache.ntranslated++;
     pthread_mutex_unlock(&interp_cache.lock);

@@ -18,6 +18,10 @@
 
 #define HASH_BITS 15
 #define NBUCKETS (1u << HASH_BITS)
+#define PAGE_BITS 12
+#define NPAGE_BUCKETS (1u << PAGE_BITS)
+/* An invalidation over more pages than this walks every block instead. */
+#define INVAL_MAX_PAGES 64
 #define HEAD_SIZE 4096
 /* Largest code one block may need; a block that does not fit triggers a flush. */
 #define BLOCK_MAX_HOT (256 * 1024)
@@ -37,6 +41,94 @@ static inline unsigned hash_key(uint64_t pc, uint64_t flags)
 {
     uint64_t h = (pc ^ (flags * 0xff51afd7ed558ccdull)) * 0x9e3779b97f4a7c15ull;
     return (unsigned)(h >> (64 - HASH_BITS));
+}
+
+static inline unsigned page_key(uint64_t page)
+{
+    return (unsigned)(((page >> 12) * 0x9e3779b97f4a7c15ull) >> (64 - PAGE_BITS));
+}
+
+/* -- Page index ------------------------------------------------------------------------
+ * Every block in the hash is also on the list of each page its code lies on
+ * (at most two: blocks end at a page boundary or straddle one instruction
+ * over it), so that invalidating a page, which system mode does on every
+ * store to a code page, visits that page's blocks instead of the whole hash.
+ * Under the lock only; the lock-free lookup never looks at it. */
+
+static void page_link(JitPageLink **head, JitPageLink *l, JitBlock *b, uint64_t page)
+{
+    l->blk = b;
+    l->page = page;
+    l->next = *head;
+    if (l->next) l->next->pprev = &l->next;
+    l->pprev = head;
+    *head = l;
+}
+
+static void page_unlink(JitPageLink *l)
+{
+    if (!l->pprev) return;
+    *l->pprev = l->next;
+    if (l->next) l->next->pprev = l->pprev;
+    l->pprev = NULL;
+    l->next = NULL;
+}
+
+/* Does b's code overlap [start, end)? The second page of a system-mode block
+ * on two pages counts whole, as its mapping was checked per page. */
+static bool block_overlaps(const JitBlock *b, uint64_t start, uint64_t end)
+{
+    return (b->guest_start < end && start < b->guest_end) ||
+           (b->ppc2 && b->ppc2 < end && start < b->ppc2 + 0x1000);
+}
+
+static void index_block_locked(JitBlock *b)
+{
+    JitCache *c = &jit_cache;
+    uint64_t p0 = b->guest_start & ~0xfffull, p1 = (b->guest_end - 1) & ~0xfffull;
+    if (b->ppc2) {
+        /* System mode: guest_end was clipped to the first page. */
+        page_link(&c->pages[page_key(p0)], &b->plink[0], b, p0);
+        page_link(&c->pages[page_key(b->ppc2)], &b->plink[1], b, b->ppc2);
+    } else if (p1 - p0 > 0x1000) {
+        page_link(&c->wide, &b->plink[0], b, p0);
+    } else {
+        page_link(&c->pages[page_key(p0)], &b->plink[0], b, p0);
+        if (p1 != p0) page_link(&c->pages[page_key(p1)], &b->plink[1], b, p1);
+    }
+}
+
+/* Takes b out of the hash and the page index: its entry becomes a jump to its
+ * dead stub (so chained jumps and jump-cache entries into it fall back to the
+ * dispatcher). The hash unlink leaves b->hnext intact for lock-free readers
+ * walking past b. */
+static void kill_block_locked(JitBlock *b)
+{
+    JitBlock **pp = &jit_cache.buckets[hash_key(b->pc, b->flags ^ b->ppc)];
+    while (*pp && *pp != b) pp = &(*pp)->hnext;
+    if (*pp) __atomic_store_n(pp, b->hnext, __ATOMIC_RELEASE);
+    page_unlink(&b->plink[0]);
+    page_unlink(&b->plink[1]);
+    b->dead = true;
+    x64_kill_block(b);
+}
+
+/* Kills the blocks on list *head that are on page (any page when page is
+ * UINT64_MAX) and overlap [start, end); returns how many. */
+static uint64_t kill_list_locked(JitPageLink **head, uint64_t page, uint64_t start, uint64_t end)
+{
+    uint64_t n = 0;
+    for (JitPageLink *l = *head, *next; l; l = next) {
+        JitBlock *b = l->blk;
+        next = l->next;
+        if ((page != UINT64_MAX && l->page != page) || !block_overlaps(b, start, end)) continue;
+        /* b's other link may come next (both pages in one bucket): skip it,
+         * kill_block_locked takes it off this list too. */
+        while (next && next->blk == b) next = next->next;
+        kill_block_locked(b);
+        n++;
+    }
+    return n;
 }
 
 /* Splits the pool after the head: 3/4 hot, 1/4 cold. */
@@ -59,7 +151,12 @@ int jit_cache_init(size_t size)
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return -errno;
     c->buckets = calloc(NBUCKETS, sizeof(JitBlock *));
-    if (!c->buckets) {
+    c->pages = calloc(NPAGE_BUCKETS, sizeof(JitPageLink *));
+    if (!c->buckets || !c->pages) {
+        free(c->buckets);
+        free(c->pages);
+        c->buckets = NULL;
+        c->pages = NULL;
         munmap(p, size);
         return -ENOMEM;
     }
@@ -120,6 +217,8 @@ static void flush_locked(void)
     double fill = (double)((c->hot - c->head_end) + (c->cold - c->hot_end)) /
                   (double)(c->pool_size - HEAD_SIZE);
     memset(c->buckets, 0, NBUCKETS * sizeof(JitBlock *));
+    memset(c->pages, 0, NPAGE_BUCKETS * sizeof(JitPageLink *));
+    c->wide = NULL;
     for (JitBlock *b = c->all, *n; b; b = n) {
         n = b->anext;
         free(b);
@@ -145,15 +244,16 @@ static void log_out_asm(JitBlock *b)
     fprintf(f, "\n");
 }
 
-/* Did an invalidation since sequence number seq0 cover [start, end)? Called
- * with the lock held. Too many to tell counts as yes. */
-static bool raced_invalidation_locked(uint64_t seq0, uint64_t start, uint64_t end)
+/* Did an invalidation since sequence number seq0 cover b's code (both pages
+ * of a block on two)? Called with the lock held. Too many to tell counts as
+ * yes. */
+static bool raced_invalidation_locked(uint64_t seq0, const JitBlock *b)
 {
     JitCache *c = &jit_cache;
     if (c->inval_seq - seq0 > JIT_INVAL_RING) return true;
     for (uint64_t s = seq0; s != c->inval_seq; s++) {
         const uint64_t *r = &c->inval_ring[s % JIT_INVAL_RING].start;
-        if (r[0] < end && start < r[1]) return true;
+        if (block_overlaps(b, r[0], r[1])) return true;
     }
     return false;
 }
@@ -193,6 +293,8 @@ again:;
         b->guest_start = ppc;
         b->guest_end = ppc + size;
         b->nocache = !jit_same_page(pc, pc + size - 1);
+        /* The rest is on the page ppc2 maps (its own physical page). */
+        if (b->nocache) b->guest_end = (ppc | 0xfffull) + 1;
         /* Such a block is still kept (Linux's hot loops cross pages: running
          * once meant retranslating one at every pass), found only by
          * jit_find, which checks the second page's mapping first. */
@@ -200,7 +302,7 @@ again:;
     }
 
     pthread_mutex_lock(&c->lock);
-    if (raced_invalidation_locked(seq0, b->guest_start, b->guest_end)) {
+    if (raced_invalidation_locked(seq0, b)) {
         c->st.retranslations++;
         pthread_mutex_unlock(&c->lock);
         free(b);
@@ -253,6 +355,7 @@ again:;
         JitBlock **head = &c->buckets[hash_key(pc, flags ^ ppc)];
         b->hnext = *head;
         __atomic_store_n(head, b, __ATOMIC_RELEASE);
+        index_block_locked(b);
     }
     uint64_t t2 = now_ns();
     c->st.blocks[1]++;
@@ -336,10 +439,10 @@ JitBlock *jit_link(CpuState *cpu, JitVcpu *v, JitExit *x, const JitExit *xc, uin
     return n;
 }
 
-/* Removes blocks overlapping [start, end): their entry becomes a jump to their
- * dead stub (so chained jumps and jump-cache entries into them fall back to
- * the dispatcher) and they leave the hash. Code memory is reclaimed by the
- * next flush. */
+/* Removes blocks overlapping [start, end) (all when len is 0): see
+ * kill_block_locked. Code memory is reclaimed by the next flush. A range of a
+ * few pages (system mode: one page per store to code) visits the page index;
+ * a larger one (user mode: munmap, len 0) walks every block. */
 void jit_invalidate(uint64_t start, uint64_t len)
 {
     JitCache *c = &jit_cache;
@@ -347,18 +450,20 @@ void jit_invalidate(uint64_t start, uint64_t len)
     if (c->buckets) {
         uint64_t end = start + len;
         if (end < start || len == 0) end = UINT64_MAX;
-        uint64_t n = 0;
-        for (unsigned i = 0; i < NBUCKETS; i++) {
-            JitBlock **pp = &c->buckets[i], *b;
-            while ((b = *pp)) {
-                if ((b->guest_start < end && start < b->guest_end) ||
-                    (b->ppc2 && b->ppc2 < end && start < b->ppc2 + 0x1000)) {
-                    __atomic_store_n(pp, b->hnext, __ATOMIC_RELEASE);
-                    b->dead = true;
-                    x64_kill_block(b);
+        uint64_t n = 0, first = start & ~0xfffull, last = (end - 1) & ~0xfffull;
+        if ((last - first) >> 12 < INVAL_MAX_PAGES) {
+            for (uint64_t p = first;; p += 0x1000) {
+                n += kill_list_locked(&c->pages[page_key(p)], p, start, end);
+                if (p == last) break;
+            }
+            n += kill_list_locked(&c->wide, UINT64_MAX, start, end);
+        } else {
+            /* Only blocks in the hash are on the index; dead ones and those
+             * that ran once are in neither. */
+            for (JitBlock *b = c->all; b; b = b->anext) {
+                if (b->plink[0].pprev && block_overlaps(b, start, end)) {
+                    kill_block_locked(b);
                     n++;
-                } else {
-                    pp = &b->hnext;
                 }
             }
         }

@@ -41,6 +41,15 @@ enum {
 
 struct JitBlock;
 
+/* A block's membership in the page index (cache.c): the list of blocks whose
+ * code lies on one guest page (physical in system mode, virtual in user mode),
+ * so that invalidating a page visits only its blocks. Only under the lock. */
+typedef struct JitPageLink {
+    struct JitPageLink *next, **pprev; /* pprev NULL: not linked */
+    struct JitBlock *blk;
+    uint64_t page;                     /* page address (low 12 bits clear) */
+} JitPageLink;
+
 /* A direct exit (goto / goto_cond). site = the rel32 displacement of its jump,
  * initially aimed at its stub (which returns this record); chaining points it
  * at the successor's code. */
@@ -55,7 +64,8 @@ typedef struct JitBlock {
     uint64_t ppc;                     /* cache key, system mode: physical address of pc (else 0) */
     struct JitBlock *hnext;           /* hash chain */
     struct JitBlock *anext;           /* list of every block (for flush) */
-    uint64_t guest_start, guest_end;  /* guest code covered */
+    uint64_t guest_start, guest_end;  /* guest code covered (system mode, code on two pages: the
+                                       * part on the first page; ppc2 is the rest) */
     uint8_t *code;                    /* entry */
     uint8_t *entry_site;              /* rel32 of the entry jump (-> dead stub when invalid) */
     uint8_t *dead_stub;
@@ -68,6 +78,8 @@ typedef struct JitBlock {
     bool nocache;                     /* system mode, code on two pages: never chained nor in a jump cache */
     uint64_t ppc2;                    /* nocache: physical page of the second page, checked by every
                                        * jit_find before the block runs again (0: run once) */
+    JitPageLink plink[2];             /* page index: the pages of the block's code (a user-mode
+                                       * block over more pages: plink[0] on JitCache.wide) */
     JitExit exits[];
 } JitBlock;
 
@@ -138,6 +150,8 @@ typedef struct JitCache {
     uint8_t *cold, *cold_end;
     JitBlock **buckets;
     JitBlock *all;
+    JitPageLink **pages;   /* page index: heads by hash of the page address */
+    JitPageLink *wide;     /* blocks over more than two pages (user mode; normally none) */
     uint64_t gen;          /* bumped by every flush: jump caches are dropped */
     JitVcpu *vcpus;
     volatile int flush_pending;

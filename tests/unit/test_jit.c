@@ -317,8 +317,13 @@ static void diff_fop(IrOp op, IrType t, uint64_t a, uint64_t b, uint64_t c, unsi
     TCpu *cs[2] = {&ti, &tj};
     uint8_t *ms[2] = {gmem_i, gmem_j};
     IrType it = t == IR_F64 ? IR_I64 : IR_I32;
+    /* Every other case runs under CPU_TB_FLAG_FP_PLAIN (no mode tests in the
+     * JIT's fast paths; the fake guest's mode is plain). */
+    static unsigned ncase;
+    uint64_t tbf = ncase++ & 1 ? CPU_TB_FLAG_FP_PLAIN : 0;
     for (int k = 0; k < 2; k++) {
         fake_reset(cs[k], ms[k], FAKE_MEM);
+        cs[k]->mode = tbf;
         cs[k]->cs.fp.flags = flags0;
         cs[k]->cs.fp.rm = IR_RM_RNE;
         if (it == IR_I32) {
@@ -707,6 +712,7 @@ static void test_diff_random_fp(void **s)
             cs[k]->x[13] = 1 + seed % 4;
             cs[k]->cs.fp.rm = IR_RM_RNE;
             cs[k]->cs.fp.flags = seed % 3 ? 0 : FP_FLAG_NX;
+            cs[k]->mode = seed % 2 ? CPU_TB_FLAG_FP_PLAIN : 0;
         }
         fpdag_seed = seed;
         char what[48];

@@ -70,6 +70,28 @@ static IrVal cst(DisasContext *ctx, uint64_t v)
     return ir_i64(ctx->b, v);
 }
 
+/* sext.w of v (the W forms' result rule, 4.2), skipped when v already equals
+ * its own sign extension from bit 31: the result of an earlier sext32, or of a
+ * load of at most 32 bits that sign-extends (lw, lh, lb) or is narrower than
+ * 32 bits and zero-extends (lhu, lbu). Saves a host movsxd on the dependency
+ * chain of code like `mulw a1, ..; sext.w a5, a1` (hash's fnv1a loop). */
+static IrVal sext_w(DisasContext *ctx, IrVal v)
+{
+    const IrBlock *b = ctx->b;
+    if (ir_is_const(b, v)) {
+        uint64_t c = b->temps[v].cval[0];
+        if ((uint64_t)(int64_t)(int32_t)c == c) return v;
+    } else if (v != IR_NONE && ir_type_of(b, v) == IR_I64) {
+        const IrInsn *d = &b->insns[b->temps[v].def];
+        if (d->dst == v && d->op == IR_OP_sext32) return v;
+        if (d->dst == v && d->op == IR_OP_ld) {
+            unsigned size = IR_MO_SIZE((unsigned)d->imm);
+            if ((d->imm & IR_MO_SIGN) ? size <= 4 : size < 4) return v;
+        }
+    }
+    return op1(ctx, IR_OP_sext32, IR_I64, v);
+}
+
 /* -- Exits ---------------------------------------------------------------------- */
 
 static void gen_raise(DisasContext *ctx, unsigned excp, IrVal tval)
@@ -128,7 +150,7 @@ static bool gen_arith_imm(DisasContext *ctx, arg_i *a, IrOp op)
 static bool gen_arith_w(DisasContext *ctx, arg_r *a, IrOp op)
 {
     IrVal x = get_gpr(ctx, a->rs1), y = get_gpr(ctx, a->rs2);
-    set_gpr(ctx, a->rd, op1(ctx, IR_OP_sext32, IR_I64, op2(ctx, op, IR_I64, x, y)));
+    set_gpr(ctx, a->rd, sext_w(ctx, op2(ctx, op, IR_I64, x, y)));
     return true;
 }
 

@@ -1112,6 +1112,15 @@ typedef struct FpConsts {
 } FpConsts;
 static const FpConsts *fp_consts;
 
+/* True when host register x holds one of the (non-constant) values a, b, c. */
+static bool reg_of_any(const Gen *g, X64Reg x, IrVal a, IrVal b, IrVal c)
+{
+    IrVal v[3] = {a, b, c};
+    for (int i = 0; i < 3; i++)
+        if (v[i] != IR_NONE && !is_c(g, v[i]) && g->t[g->root[v[i]]].reg == (int8_t)x) return true;
+    return false;
+}
+
 static void fp_arith(Gen *g, const IrInsn *in)
 {
     IrType t = (IrType)in->type;
@@ -1145,18 +1154,27 @@ static void fp_arith(Gen *g, const IrInsn *in)
     int xc = op == IR_OP_fma ? xmm_of(g, c3, dbl, &pin) : -1;
     int xd = xalloc(g, pin);
     if (in->dst != IR_NONE) xbind(g, xd, g->root[in->dst], dbl);
+    /* r: where the hot path puts the result's bits. The result's own register
+     * when that is none of the operands' (the slow path reads them from their
+     * registers after the hot path wrote r), else rax and a move at the join. */
+    X64Reg r = inplace || reg_of_any(g, d, a, b, c3) ? X64_RAX : d;
 
-    /* Slow path (cold): fp.c computes everything; result in rax and xd. */
+    /* Slow path (cold): fp.c computes everything; result in rax, r and xd. */
     uint8_t *slow = c->p;
     fp_slow_call(g, c, in);
     if (dbl) x64_emit_movq_xr(c, xd, X64_RAX);
     else x64_emit_movd_xr(c, xd, X64_RAX);
+    if (r != X64_RAX) x64_emit_mov_rr(c, true, r, X64_RAX);
     xreload(g, c, xd);
     uint8_t *back = x64_emit_jmp_rel32(c, NULL);
 
-    x64_emit_test_mi8(e, M(R_CPU, offsetof(CpuState, fp.mode)),
-                      FP_MODE_FZ | FP_MODE_DAZ | FP_MODE_NAN_X86);
-    x64_emit_jcc(e, X64_CC_NE, slow);
+    /* The mode test goes when the block's flags say the mode is plain for
+     * the whole block (CPU_TB_FLAG_FP_PLAIN: riscv64, whose mode is fixed). */
+    if (!(g->ir->flags & CPU_TB_FLAG_FP_PLAIN)) {
+        x64_emit_test_mi8(e, M(R_CPU, offsetof(CpuState, fp.mode)),
+                          FP_MODE_FZ | FP_MODE_DAZ | FP_MODE_NAN_X86);
+        x64_emit_jcc(e, X64_CC_NE, slow);
+    }
     /* A full-register copy first: the scalar op then does not wait for xd's
      * previous writer (sqrt in place included). */
     x64_emit_sse_rr(e, pfx, 0x28, xd, xa);
@@ -1176,12 +1194,12 @@ static void fp_arith(Gen *g, const IrInsn *in)
         break;
     }
     }
-    if (dbl) x64_emit_movq_rx(e, X64_RAX, xd);
-    else x64_emit_movd_rx(e, X64_RAX, xd);
+    if (dbl) x64_emit_movq_rx(e, r, xd);
+    else x64_emit_movd_rx(e, r, xd);
     /* Range: |r| (sign shifted out) in [lo, inf): rcx = r << 1, then one
      * unsigned compare against constants in the pool head (FpConsts). */
     bool addlike = op == IR_OP_fadd || op == IR_OP_fsub;
-    x64_emit_lea(e, dbl, X64_RCX, x64_mem_idx(X64_RAX, X64_RAX, 1, 0));
+    x64_emit_lea(e, dbl, X64_RCX, x64_mem_idx(r, r, 1, 0));
     const FpConsts *k = fp_consts;
     if (!addlike)
         x64_emit_alu_rm(e, X64_SUB, dbl, X64_RCX,
@@ -1196,7 +1214,7 @@ static void fp_arith(Gen *g, const IrInsn *in)
     x64_emit_jcc(e, X64_CC_E, exact);
     uint8_t *join = e->p;
     patch(g, back, join);
-    if (d != X64_RAX) x64_emit_mov_rr(e, true, d, X64_RAX);
+    if (d != r) x64_emit_mov_rr(e, true, d, r);
 
     /* Cold exactness test: xmm0 = a, xmm1 = b, xmm2 = result (scratch copies:
      * the tests overwrite them); xmm3 = error term, zero iff exact. */
@@ -1252,8 +1270,10 @@ static void fp_cmp_op(Gen *g, const IrInsn *in)
     /* Denormal inputs read as zero (AArch64 FPCR.FZ: FPUnpack flushes them and
      * raises IDC), and x86-style DE reporting: fp.c decides (found by
      * tests/unit/test_a64_jit.c). */
-    x64_emit_test_mi8(e, M(R_CPU, offsetof(CpuState, fp.mode)), FP_MODE_DAZ | FP_MODE_NAN_X86);
-    x64_emit_jcc(e, X64_CC_NE, slow);
+    if (!(g->ir->flags & CPU_TB_FLAG_FP_PLAIN)) {
+        x64_emit_test_mi8(e, M(R_CPU, offsetof(CpuState, fp.mode)), FP_MODE_DAZ | FP_MODE_NAN_X86);
+        x64_emit_jcc(e, X64_CC_NE, slow);
+    }
     x64_emit_ucomis(e, dbl, xa, xb);
     /* Unordered: fp.c decides the flags (NV for sNaN, or any NaN if signaling). */
     x64_emit_jcc(e, X64_CC_P, slow);
