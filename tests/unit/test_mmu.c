@@ -14,15 +14,16 @@
 
 /* -- Page tables ------------------------------------------------------------------ */
 
-#define PTE_V 1ull
-#define PTE_R 2ull
-#define PTE_W 4ull
-#define PTE_X 8ull
-#define PTE_U 16ull
-#define PTE_G 32ull
-#define PTE_A 64ull
-#define PTE_D 128ull
-#define RWX (PTE_R | PTE_W | PTE_X)
+/* The spec's bit numbers written out again, independent of rv_priv.h. */
+#define T_PTE_V 1ull
+#define T_PTE_R 2ull
+#define T_PTE_W 4ull
+#define T_PTE_X 8ull
+#define T_PTE_U 16ull
+#define T_PTE_G 32ull
+#define T_PTE_A 64ull
+#define T_PTE_D 128ull
+#define RWX (T_PTE_R | T_PTE_W | T_PTE_X)
 
 static uint64_t next_table;
 
@@ -46,11 +47,11 @@ static uint64_t *map(uint64_t root, unsigned levels, uint64_t va, uint64_t pa, u
     uint64_t table = root;
     for (int l = (int)levels - 1; l > (int)level; l--) {
         uint64_t *e = fx_ram64(table + ((va >> (12 + 9 * l)) & 0x1ff) * 8);
-        if (!(*e & PTE_V)) *e = pte(new_table(), PTE_V);
+        if (!(*e & T_PTE_V)) *e = pte(new_table(), T_PTE_V);
         table = ((*e >> 10) << 12);
     }
     uint64_t *leaf = fx_ram64(table + ((va >> (12 + 9 * level)) & 0x1ff) * 8);
-    *leaf = pte(pa, flags | PTE_V);
+    *leaf = pte(pa, flags | T_PTE_V);
     return leaf;
 }
 
@@ -100,7 +101,7 @@ static void test_sv39_4k(void **state)
     TlbFill f;
     uint64_t tval;
     use_mode(SATP_SV39, 3);
-    map(root, 3, 0x40000000, 0x80200000, 0, RWX | PTE_A | PTE_D);
+    map(root, 3, 0x40000000, 0x80200000, 0, RWX | T_PTE_A | T_PTE_D);
     assert_int_equal(fill(0x40000abc, MEM_READ, S, &f, &tval), 0);
     assert_int_equal(f.pa, 0x80200abc);
     assert_int_equal(f.page_shift, 12);
@@ -118,8 +119,8 @@ static void test_sv39_superpages(void **state)
     TlbFill f;
     uint64_t tval;
     use_mode(SATP_SV39, 3);
-    map(root, 3, 0xc0000000, 0x80000000, 2, RWX | PTE_A | PTE_D);  /* 1 GiB */
-    map(root, 3, 0x00200000, 0x80400000, 1, PTE_R | PTE_A);        /* 2 MiB */
+    map(root, 3, 0xc0000000, 0x80000000, 2, RWX | T_PTE_A | T_PTE_D);  /* 1 GiB */
+    map(root, 3, 0x00200000, 0x80400000, 1, T_PTE_R | T_PTE_A);        /* 2 MiB */
     assert_int_equal(fill(0xc0123456, MEM_READ, S, &f, &tval), 0);
     assert_int_equal(f.pa, 0x80123456);
     assert_int_equal(f.page_shift, 30);
@@ -129,7 +130,7 @@ static void test_sv39_superpages(void **state)
     assert_int_equal(f.prot, TLB_PROT_READ);
     assert_int_equal(fill(0x002fff00, MEM_WRITE, S, &f, &tval), EXC(RV_EXC_STORE_PAGE));
     /* misaligned superpage: PPN[0] of a megapage must be 0 */
-    map(root, 3, 0x00400000, 0x80401000, 1, PTE_R | PTE_A);
+    map(root, 3, 0x00400000, 0x80401000, 1, T_PTE_R | T_PTE_A);
     assert_int_equal(fill(0x00400010, MEM_READ, S, &f, &tval), EXC(RV_EXC_LOAD_PAGE));
     assert_int_equal(tval, 0x00400010);
 }
@@ -139,18 +140,18 @@ static void test_sv48_sv57(void **state)
     TlbFill f;
     uint64_t tval;
     use_mode(SATP_SV48, 4);
-    map(root, 4, 0x7f0000001000ull, 0x80300000, 0, PTE_R | PTE_A);
+    map(root, 4, 0x7f0000001000ull, 0x80300000, 0, T_PTE_R | T_PTE_A);
     assert_int_equal(fill(0x7f0000001010ull, MEM_READ, S, &f, &tval), 0);
     assert_int_equal(f.pa, 0x80300010);
     /* 512 GiB leaf at level 3 */
-    map(root, 4, 0x008000000000ull, 0x0, 3, PTE_R | PTE_A);
+    map(root, 4, 0x008000000000ull, 0x0, 3, T_PTE_R | T_PTE_A);
     assert_int_equal(fill(0x008080001000ull, MEM_READ, S, &f, &tval), 0);
     assert_int_equal(f.pa, 0x80001000);
     assert_int_equal(f.page_shift, 39);
     /* Sv48 needs bits 63:47 equal to bit 47 */
     assert_int_equal(fill(0x0000800000000000ull, MEM_READ, S, &f, &tval), EXC(RV_EXC_LOAD_PAGE));
     use_mode(SATP_SV57, 5);
-    map(root, 5, 0x00ff000000002000ull, 0x80302000, 0, PTE_X | PTE_R | PTE_A);
+    map(root, 5, 0x00ff000000002000ull, 0x80302000, 0, T_PTE_X | T_PTE_R | T_PTE_A);
     assert_int_equal(fill(0x00ff000000002ffeull, MEM_EXEC, S, &f, &tval), 0);
     assert_int_equal(f.pa, 0x80302ffe);
     /* a non-canonical Sv39 address */
@@ -164,14 +165,14 @@ static void test_ad_bits(void **state)
     TlbFill f;
     uint64_t tval;
     use_mode(SATP_SV39, 3);
-    uint64_t *leaf = map(root, 3, 0x10000000, 0x80500000, 0, PTE_R | PTE_W);
+    uint64_t *leaf = map(root, 3, 0x10000000, 0x80500000, 0, T_PTE_R | T_PTE_W);
     assert_int_equal(fill(0x10000000, MEM_READ, S, &f, &tval), 0);
-    assert_true(*leaf & PTE_A);
-    assert_false(*leaf & PTE_D);
+    assert_true(*leaf & T_PTE_A);
+    assert_false(*leaf & T_PTE_D);
     /* not dirty yet: the fill grants no write, so the first store walks again */
     assert_int_equal(f.prot, TLB_PROT_READ);
     assert_int_equal(fill(0x10000000, MEM_WRITE, S, &f, &tval), 0);
-    assert_true(*leaf & PTE_D);
+    assert_true(*leaf & T_PTE_D);
     assert_int_equal(f.prot, TLB_PROT_READ | TLB_PROT_WRITE);
 }
 
@@ -180,9 +181,9 @@ static void test_u_sum_mxr(void **state)
     TlbFill f;
     uint64_t tval;
     use_mode(SATP_SV39, 3);
-    map(root, 3, 0x20000000, 0x80600000, 0, RWX | PTE_U | PTE_A | PTE_D);
-    map(root, 3, 0x20001000, 0x80601000, 0, RWX | PTE_A | PTE_D);
-    map(root, 3, 0x20002000, 0x80602000, 0, PTE_X | PTE_A);
+    map(root, 3, 0x20000000, 0x80600000, 0, RWX | T_PTE_U | T_PTE_A | T_PTE_D);
+    map(root, 3, 0x20001000, 0x80601000, 0, RWX | T_PTE_A | T_PTE_D);
+    map(root, 3, 0x20002000, 0x80602000, 0, T_PTE_X | T_PTE_A);
     /* U reaches U pages only */
     assert_int_equal(fill(0x20000000, MEM_WRITE, U, &f, &tval), 0);
     assert_int_equal(fill(0x20001000, MEM_READ, U, &f, &tval), EXC(RV_EXC_LOAD_PAGE));
@@ -203,13 +204,13 @@ static void test_reserved_bits(void **state)
     TlbFill f;
     uint64_t tval;
     use_mode(SATP_SV39, 3);
-    uint64_t *leaf = map(root, 3, 0x30000000, 0x80700000, 0, RWX | PTE_A | PTE_D);
+    uint64_t *leaf = map(root, 3, 0x30000000, 0x80700000, 0, RWX | T_PTE_A | T_PTE_D);
     assert_int_equal(fill(0x30000000, MEM_READ, S, &f, &tval), 0);
     *leaf |= 1ull << 61; /* PBMT without Svpbmt */
     assert_int_equal(fill(0x30000000, MEM_READ, S, &f, &tval), EXC(RV_EXC_LOAD_PAGE));
-    *leaf = pte(0x80700000, PTE_V | PTE_W | PTE_A | PTE_D); /* W without R */
+    *leaf = pte(0x80700000, T_PTE_V | T_PTE_W | T_PTE_A | T_PTE_D); /* W without R */
     assert_int_equal(fill(0x30000000, MEM_WRITE, S, &f, &tval), EXC(RV_EXC_STORE_PAGE));
-    *leaf = pte(0x80700000, RWX | PTE_A | PTE_D); /* V = 0 */
+    *leaf = pte(0x80700000, RWX | T_PTE_A | T_PTE_D); /* V = 0 */
     assert_int_equal(fill(0x30000000, MEM_WRITE, S, &f, &tval), EXC(RV_EXC_STORE_PAGE));
     assert_int_equal(tval, 0x30000000);
 }
@@ -258,7 +259,7 @@ static void test_pmp(void **state)
     assert_int_equal(f.page_shift, 0);
     /* page-table walks are checked too: a root in a no-access region */
     use_mode(SATP_SV39, 3);
-    map(root, 3, 0x1000, 0x80800000, 0, RWX | PTE_A | PTE_D);
+    map(root, 3, 0x1000, 0x80800000, 0, RWX | T_PTE_A | T_PTE_D);
     r2->pmpaddr[0] = root >> 2;
     r2->pmpcfg[0] = 0x10; /* NA4, no rights, over the first root PTE */
     tlb_flush(fx.cpu);

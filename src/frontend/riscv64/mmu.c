@@ -7,20 +7,6 @@
 #include "frontend/riscv64/rv_priv.h"
 #include "vm/tlb.h"
 
-#define PTE_V (1ull << 0)
-#define PTE_R (1ull << 1)
-#define PTE_W (1ull << 2)
-#define PTE_X (1ull << 3)
-#define PTE_U (1ull << 4)
-#define PTE_G (1ull << 5)
-#define PTE_A (1ull << 6)
-#define PTE_D (1ull << 7)
-#define PTE_PPN_SHIFT 10
-#define PTE_PPN_MASK ((1ull << 44) - 1)
-/* Bits 63:54: N (Svnapot), PBMT (Svpbmt) and reserved. None is implemented, so
- * a leaf or pointer with any of them set is a page fault (4.4.1). */
-#define PTE_RESERVED (0x3ffull << 54)
-
 #define PMP_R 1u
 #define PMP_W 2u
 #define PMP_X 4u

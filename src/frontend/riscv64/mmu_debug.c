@@ -9,16 +9,6 @@
 #include "frontend/riscv64/rv_priv.h"
 #include "vm/tlb.h"
 
-#define PTE_V (1ull << 0)
-#define PTE_R (1ull << 1)
-#define PTE_W (1ull << 2)
-#define PTE_X (1ull << 3)
-#define PTE_U (1ull << 4)
-#define PTE_G (1ull << 5)
-#define PTE_A (1ull << 6)
-#define PTE_D (1ull << 7)
-#define PTE_PPN(pte) (((pte) >> 10) & ((1ull << 44) - 1))
-#define PTE_RESERVED (0x3ffull << 54)
 #define PTE_FLAGS (PTE_R | PTE_W | PTE_X | PTE_U | PTE_G | PTE_A | PTE_D)
 
 /* A guest can build a table whose pointers all lead back to one page, so a

@@ -154,4 +154,21 @@ unsigned rv_gdb_g_count(CpuState *cpu);
 unsigned rv_gdb_read_reg(CpuState *cpu, unsigned n, uint8_t *buf);
 int rv_gdb_write_reg(CpuState *cpu, unsigned n, const uint8_t *buf, unsigned len);
 
+/* Sv39/48/57 page-table entry bits (privileged spec 1.12, 4.4.1), shared by the
+ * walker (mmu.c) and the read-only views for the monitor and gdb (mmu_debug.c). */
+#define PTE_V (1ull << 0)
+#define PTE_R (1ull << 1)
+#define PTE_W (1ull << 2)
+#define PTE_X (1ull << 3)
+#define PTE_U (1ull << 4)
+#define PTE_G (1ull << 5)
+#define PTE_A (1ull << 6)
+#define PTE_D (1ull << 7)
+#define PTE_PPN_SHIFT 10
+#define PTE_PPN_MASK ((1ull << 44) - 1)
+#define PTE_PPN(pte) (((pte) >> PTE_PPN_SHIFT) & PTE_PPN_MASK)
+/* Bits 63:54: N (Svnapot), PBMT (Svpbmt) and reserved. None is implemented, so
+ * a leaf or pointer with any of them set is a page fault (4.4.1). */
+#define PTE_RESERVED (0x3ffull << 54)
+
 #endif
