@@ -49,6 +49,11 @@ void tlb_print_stats(CpuState *cpu, FILE *f)
             cpu->cpu_index, total, t->stats.hits, t->stats.misses,
             total ? 100.0 * (double)t->stats.hits / (double)total : 0.0, t->stats.flushes,
             t->stats.page_flushes, t->stats.asid_flushes, t->stats.smc_invalidations);
+    /* Translated code counts its inline hits only when built with -d tlb-stats
+     * (the counter costs an instruction on every access). */
+    if (!logd_enabled(LOGD_TLB_STATS))
+        fprintf(f, "tlb: cpu %d: hits in JIT code are not counted here (run with -d tlb-stats)\n",
+                cpu->cpu_index);
 }
 
 void tlb_cpu_free(CpuState *cpu)
