@@ -68,6 +68,22 @@ class Result:
         self.out, self.err, self.timed_out = out, err, timed_out
 
 
+def kill_after(p, timeout):
+    """Kills process p after timeout seconds. Returns (timer, killed): cancel the
+    timer when p ends; killed is a non-empty list if the kill happened."""
+    killed = []
+
+    def kill():
+        killed.append(1)
+        try:
+            p.kill()
+        except OSError:
+            pass
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    return timer, killed
+
+
 def run_cmd(cmd, timeout, env=None, cwd=None):
     """Runs cmd with stdout/stderr to temp files; returns wall and user+sys
     CPU seconds of the child (os.wait4), exit status and both outputs."""
@@ -78,16 +94,7 @@ def run_cmd(cmd, timeout, env=None, cwd=None):
                                  stderr=fe, env=env, cwd=cwd)
         except OSError as e:
             return Result(0.0, 0.0, 127, b"", str(e).encode())
-        killed = []
-
-        def kill():
-            killed.append(1)
-            try:
-                p.kill()
-            except OSError:
-                pass
-        timer = threading.Timer(timeout, kill)
-        timer.start()
+        timer, killed = kill_after(p, timeout)
         _, st, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
         timer.cancel()
@@ -691,16 +698,7 @@ def boot_once(argv, timeout):
                                  stderr=fe, bufsize=0)
         except OSError as e:
             return {"error": str(e), "status": 127}
-        killed = []
-
-        def kill():
-            killed.append(1)
-            try:
-                p.kill()
-            except OSError:
-                pass
-        timer = threading.Timer(timeout, kill)
-        timer.start()
+        timer, killed = kill_after(p, timeout)
         tail = []
         buf = b""
         while True:
