@@ -33,6 +33,7 @@ enum {
     LOGD_TLB_STATS = 1u << 10,
     LOGD_CPU = 1u << 11,     /* registers before each block */
     LOGD_JIT = 1u << 12,
+    LOGD_PERFMAP = 1u << 13, /* /tmp/perf-PID.map for perf report (JIT) */
 };
 
 extern uint8_t log_levels[LOG_CAT_COUNT];

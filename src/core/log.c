@@ -58,6 +58,7 @@ static const struct {
     {"tlb-stats", LOGD_TLB_STATS, -1, "print TLB hit rate at exit"},
     {"cpu", LOGD_CPU, -1, "show guest registers before each block"},
     {"jit", LOGD_JIT, LOG_JIT, "show JIT tier decisions (compiles, tier-ups)"},
+    {"perfmap", LOGD_PERFMAP, -1, "write /tmp/perf-PID.map naming JIT blocks for perf"},
 };
 
 static int set_err(char *err, size_t errlen, const char *fmt, ...)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "jit/jit_int.h"
 #include "vm/disas.h"
@@ -258,6 +259,31 @@ static bool raced_invalidation_locked(uint64_t seq0, const JitBlock *b)
     return false;
 }
 
+/* -d perfmap: perf's convention for JIT code (tools/perf/Documentation/
+ * jit-interface.txt): "START SIZE NAME" lines in /tmp/perf-PID.map. Blocks
+ * are named by guest pc; a flush reuses addresses and perf takes the last
+ * name. Called under the cache lock. */
+static void perfmap_note(const JitBlock *b)
+{
+    static FILE *f;
+    static bool failed;
+    if (failed) return;
+    if (!f) {
+        char path[64];
+        snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
+        f = fopen(path, "w");
+        if (!f) {
+            failed = true;
+            vm_warn("-d perfmap: cannot write %s: %s", path, strerror(errno));
+            return;
+        }
+    }
+    fprintf(f, "%" PRIxPTR " %x guest_%" PRIx64 "\n", (uintptr_t)b->code, b->hot_size, b->pc);
+    if (b->cold_size)
+        fprintf(f, "%" PRIxPTR " %x guest_%" PRIx64 "_cold\n", (uintptr_t)b->cold, b->cold_size, b->pc);
+    fflush(f);
+}
+
 static JitBlock *translate(CpuState *cpu, JitVcpu *v, uint64_t pc, uint64_t flags, uint64_t ppc)
 {
     JitCache *c = &jit_cache;
@@ -362,6 +388,7 @@ again:;
     c->st.bytes[1] += b->hot_size + b->cold_size;
     jit_tier_note_compile(1, t1 - t0, t2 - t1, b->hot_size + b->cold_size);
     if (logd_enabled(LOGD_OUT_ASM)) log_out_asm(b);
+    if (logd_enabled(LOGD_PERFMAP)) perfmap_note(b);
     pthread_mutex_unlock(&c->lock);
     vm_log(LOG_JIT, LOG_TRACE, "jit: block 0x%" PRIx64 ": %u IR insns -> %u+%u bytes", pc,
            v->ir.ninsns, b->hot_size, b->cold_size);
