@@ -15,6 +15,7 @@
 #include "jit/jit_int.h"
 #include "vm/disas.h"
 #include "vm/log.h"
+#include "vm/opt.h"
 #include "vm/tlb.h"
 
 #define HASH_BITS 15
@@ -298,6 +299,9 @@ again:;
     cpu->in_guest = 0;
     frontend_translate(cpu, &v->ir, pc);
     cpu->in_guest = in_guest;
+    /* User mode: guest memory is plain RAM, so byte-store runs may become one
+     * wide store (src/opt/stmerge.c; a device would see the difference). */
+    if (!jit_sys_mode(cpu) && !(v->ir.flags & CPU_TB_FLAG_DEBUG)) opt_merge_byte_stores(&v->ir);
     uint64_t t1 = now_ns();
 
     unsigned nexits = jit_count_exits(&v->ir);

@@ -19,7 +19,7 @@ GUEST_DIR := tests/guest
 # GUEST_PROGS are built for every arch; GUEST_<ARCH>_ONLY for one arch (and
 # natively). tests/integration/guest.sh lists the same names.
 GUEST_PROGS := hello argv_env int_ops muldiv atomics fp strings fileio signals \
-	sigmask forkexec nullderef bitmanip gdb_target faultpc escape
+	sigmask forkexec nullderef bitmanip gdb_target faultpc escape bytemerge
 # JIT tests, run by tests/integration/jit.sh (not guest.sh): self-modifying
 # code, and a workload too big for a small code cache (-O0: more code, and a
 # far shorter compile than the same size at -O2).

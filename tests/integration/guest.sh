@@ -9,7 +9,7 @@ SUITE=guest
 NAT=$BUILD/guest/native
 # The same lists as tests/guest/guest.mk (GUEST_PROGS, GUEST_<ARCH>_ONLY).
 COMMON="hello argv_env int_ops muldiv atomics fp strings fileio signals sigmask
-forkexec nullderef bitmanip faultpc escape"
+forkexec nullderef bitmanip faultpc escape bytemerge"
 progs_for() {
     case $1 in
     riscv64) echo "$COMMON compute-rv64gc compute-rv64g" ;;

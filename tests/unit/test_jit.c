@@ -25,6 +25,7 @@
 #include "vm/arch.h"
 #include "vm/engine.h"
 #include "vm/log.h"
+#include "vm/opt.h"
 
 #include "diff_harness.h"
 #include "ir_fake_guest.h"
@@ -410,6 +411,104 @@ static void test_diff_mem(void **s)
                                  (unsigned long long)addrs[ai]);
                         diff_fake(what);
                     }
+}
+
+/* -- Byte-store merging (src/opt/stmerge.c; the JIT runs it in user mode) -----------
+ * Guest insn 0 at 0x1000 counts block entries in x9; insns 1..n each store
+ * the low byte of x(i) at x0 + off[i-1]; then an 8-byte load of x0 + lo reads
+ * them back into x10. The block of any pc starts at that insn (a side exit to
+ * the run's first insn gets the unmerged run). Interpreter (never merges) =
+ * oracle, including faults past the end of guest memory. */
+static struct {
+    const int8_t *off;
+    unsigned n;
+    int64_t lo;
+} g_sm;
+
+static void build_stmerge(IrBlock *b, uint64_t pc)
+{
+    unsigned first = (unsigned)((pc - 0x1000) / 4);
+    for (unsigned i = first; i <= g_sm.n; i++) {
+        ir_insn_start(b, 0x1000 + 4 * i, 4);
+        if (i == 0) {
+            ir_set(b, R_X0 + 9, ir_op2(b, IR_OP_add, IR_I64, ir_get(b, R_X0 + 9), ir_i64(b, 1)));
+            continue;
+        }
+        IrVal base = ir_get(b, R_X0);
+        IrVal a = g_sm.off[i - 1] ? ir_op2(b, IR_OP_add, IR_I64, base, ir_i64(b, (uint64_t)(int64_t)g_sm.off[i - 1])) : base;
+        ir_st(b, a, ir_get(b, R_X0 + 1 + (i - 1) % 8), 0);
+    }
+    ir_insn_start(b, 0x1000 + 4 * (g_sm.n + 1), 4);
+    ir_set(b, R_X0 + 10, ir_ld(b, IR_I64, ir_op2(b, IR_OP_add, IR_I64, ir_get(b, R_X0), ir_i64(b, (uint64_t)g_sm.lo)), 3));
+    ir_raise(b, EXCP_BREAKPOINT, IR_NONE);
+}
+
+/* How many stores the pass leaves in the block of 0x1000 (and that it verifies). */
+static unsigned stmerge_stores_left(unsigned *wide)
+{
+    IrBlock b;
+    ir_block_init(&b, tregs, NREGS);
+    ir_block_reset(&b, 0x1000, 0);
+    build_stmerge(&b, 0x1000);
+    opt_merge_byte_stores(&b);
+    char err[256];
+    if (!ir_verify(&b, err, sizeof(err))) fail_msg("merged block does not verify: %s", err);
+    unsigned n = 0;
+    *wide = 0;
+    for (uint32_t i = 0; i < b.ninsns; i++)
+        if (b.insns[i].op == IR_OP_st) {
+            n++;
+            if (b.insns[i].imm & IR_MO_SIZE_MASK) (*wide)++;
+        }
+    ir_block_free(&b);
+    return n;
+}
+
+static void test_diff_stmerge(void **s)
+{
+    (void)s;
+    static const int8_t perm8[] = {5, 6, 0, 1, 2, 3, 4, 7}; /* gcc's memcpy order on riscv64 */
+    static const int8_t up8[] = {0, 1, 2, 3, 4, 5, 6, 7};
+    static const int8_t down8[] = {7, 6, 5, 4, 3, 2, 1, 0};
+    static const int8_t perm4[] = {3, 1, 0, 2, 9, 12};
+    static const int8_t neg4[] = {-4, -3, -2, -1};
+    static const int8_t gap[] = {0, 1, 2, 4, 5, 6, 7, 8}; /* a run of 4 from the 4th store */
+    static const int8_t dup[] = {0, 1, 2, 3, 3, 5, 6, 7}; /* a run of 4, then none */
+    static const int8_t even[] = {0, 2, 4, 6, 8, 10, 12, 14}; /* none */
+    static const struct {
+        const int8_t *off;
+        unsigned n, stores_left, wide;
+        int64_t lo;
+    } cases[] = {
+        {perm8, 8, 2, 1, 0}, {up8, 8, 2, 1, 0}, {down8, 8, 2, 1, 0}, {perm4, 6, 4, 1, 0},
+        {neg4, 4, 2, 1, -4}, {gap, 8, 6, 1, 0}, {dup, 8, 6, 1, 0}, {even, 8, 8, 0, 0},
+    };
+    static const uint64_t bases[] = {0x100, 0x1000 - 8, 0x1000 - 7, 0x1000 - 1, 0x1000, 0x2ffd,
+                                     0x3004, 65536 - 8, 65536 - 5, 65536 - 1, 65536, 65536 + 4,
+                                     0xffffffffffffff00ull};
+    g_build = build_stmerge;
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        g_sm.off = cases[c].off;
+        g_sm.n = cases[c].n;
+        g_sm.lo = cases[c].lo;
+        unsigned wide, left = stmerge_stores_left(&wide);
+        if (left != cases[c].stores_left || wide != cases[c].wide)
+            fail_msg("case %zu: %u stores (%u wide) left, want %u (%u)", c, left, wide,
+                     cases[c].stores_left, cases[c].wide);
+        for (size_t bi = 0; bi < sizeof(bases) / 8; bi++) {
+            TCpu *cs[2] = {&ti, &tj};
+            uint8_t *ms[2] = {gmem_i, gmem_j};
+            for (int k = 0; k < 2; k++) {
+                fake_reset(cs[k], ms[k], FAKE_MEM);
+                memset(ms[k], 0xa5, FAKE_MEM);
+                cs[k]->x[0] = bases[bi] - (uint64_t)cases[c].lo;
+                for (int r = 1; r <= 8; r++) cs[k]->x[r] = 0x1111111111111100ull * (uint64_t)r + 0x10 * (uint64_t)r + 1;
+            }
+            char what[80];
+            snprintf(what, sizeof(what), "stmerge case %zu base 0x%llx", c, (unsigned long long)bases[bi]);
+            diff_fake(what);
+        }
+    }
 }
 
 /* Spill pressure: many live values across a helper call. */
@@ -1022,6 +1121,7 @@ int main(void)
         cmocka_unit_test(test_diff_int_ops),
         cmocka_unit_test(test_diff_fp_ops),
         cmocka_unit_test(test_diff_mem),
+        cmocka_unit_test(test_diff_stmerge),
         cmocka_unit_test(test_diff_pressure),
         cmocka_unit_test(test_diff_random_ir),
         cmocka_unit_test(test_diff_random_fp),
