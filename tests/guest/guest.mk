@@ -30,7 +30,7 @@ GUEST_RV_ONLY := compute-rv64gc compute-rv64g
 # AArch64 instruction groups: CRC32/AES/SHA/PMULL, FP estimates and half
 # conversions, flags and UNDEFINED encodings, saturating integer SIMD and FPSR.QC
 # (tests/guest/a64_*.c).
-GUEST_A64_ONLY := compute a64_crypto a64_fpest a64_flags a64_sat
+GUEST_A64_ONLY := compute a64_crypto a64_fpest a64_flags a64_sat a64_vidx
 # Dynamically linked builds, <name>-dyn (run with -L /usr/<triple>).
 GUEST_DYN_PROGS := hello strings fp
 

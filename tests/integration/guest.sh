@@ -13,7 +13,7 @@ forkexec nullderef bitmanip faultpc escape bytemerge"
 progs_for() {
     case $1 in
     riscv64) echo "$COMMON compute-rv64gc compute-rv64g" ;;
-    aarch64) echo "$COMMON compute a64_crypto a64_fpest a64_flags a64_sat" ;;
+    aarch64) echo "$COMMON compute a64_crypto a64_fpest a64_flags a64_sat a64_vidx" ;;
     *) echo "$COMMON" ;;
     esac
 }
