@@ -15,11 +15,15 @@ typedef struct A64Cpu {
                          cumulative IOC..IXC/IDC in common.fp.flags */
     uint64_t x[31];   /* x0..x30 */
     uint64_t sp;      /* SP_EL0 */
-    uint64_t nf, zf, cf, vf; /* PSTATE.NZCV, one 0/1 value per slot (cc_lazy == 0) */
-    /* Lazy NZCV: while cc_lazy != 0 the flags are those of the 64-bit
-     * subtraction cc_x - cc_y (AddWithCarry(cc_x, NOT cc_y, 1)), and nf..vf
-     * are stale. A compare then costs two stores instead of four flags. Read
-     * and write NZCV through a64_get_nzcv/a64_set_nzcv only. */
+    /* PSTATE.NZCV, in one of two forms chosen by bit 0 of cc_lazy:
+     * - bit 0 = 1 (A64_CCL_SUB): the flags of the 64-bit subtraction
+     *   cc_x - cc_y (AddWithCarry(cc_x, NOT cc_y, 1)); bits 63:1 are ignored.
+     * - bit 0 = 0: NZCV themselves in bits 4:1 (N bit 4 ... V bit 1), the
+     *   other bits zero; 0 is NZCV = 0000 (reset).
+     * A compare stores two operands and 1; CCMP stores its operands and
+     * cond | #nzcv << 1 (three stores whatever the condition); every other
+     * setter one packed value. Read and write NZCV through
+     * a64_get_nzcv/a64_set_nzcv only. */
     uint64_t cc_lazy, cc_x, cc_y;
     uint64_t tpidr_el0;
     uint64_t qc;      /* FPSR.QC (0/1) */
@@ -34,11 +38,7 @@ typedef struct A64Cpu {
 enum {
     A64_SLOT_X0 = 0,   /* x0..x30 */
     A64_SLOT_SP = 31,
-    A64_SLOT_NF = 32,
-    A64_SLOT_ZF,
-    A64_SLOT_CF,
-    A64_SLOT_VF,
-    A64_SLOT_CCL,      /* cc_lazy, cc_x, cc_y */
+    A64_SLOT_CCL = 32, /* cc_lazy, cc_x, cc_y: NZCV */
     A64_SLOT_CCX,
     A64_SLOT_CCY,
     A64_SLOT_TPIDR,
@@ -46,6 +46,9 @@ enum {
     A64_SLOT_V0,       /* v0..v31 (V128) */
     A64_NSLOTS = A64_SLOT_V0 + 32,
 };
+
+/* cc_lazy: bit 0 selects the subtraction form; otherwise NZCV << 1. */
+enum { A64_CCL_SUB = 1, A64_CCL_NZCV_SHIFT = 1 };
 
 /* FPCR / FPSR fields (DDI 0487 D19.2.x). */
 enum {

@@ -23,10 +23,6 @@ static const IrRegInfo a64_regs[A64_NSLOTS] = {
     XREG(16), XREG(17), XREG(18), XREG(19), XREG(20), XREG(21), XREG(22), XREG(23),
     XREG(24), XREG(25), XREG(26), XREG(27), XREG(28), XREG(29), XREG(30),
     {"sp", offsetof(A64Cpu, sp), IR_I64},
-    {"nf", offsetof(A64Cpu, nf), IR_I64},
-    {"zf", offsetof(A64Cpu, zf), IR_I64},
-    {"cf", offsetof(A64Cpu, cf), IR_I64},
-    {"vf", offsetof(A64Cpu, vf), IR_I64},
     {"cc_lazy", offsetof(A64Cpu, cc_lazy), IR_I64},
     {"cc_x", offsetof(A64Cpu, cc_x), IR_I64},
     {"cc_y", offsetof(A64Cpu, cc_y), IR_I64},
@@ -99,27 +95,22 @@ void a64_set_fpsr(CpuState *c, uint32_t v)
     a64_cpu(c)->qc = (v & A64_FPSR_QC) != 0;
 }
 
-/* The lazy form (a64_cpu.h) is the flags of AddWithCarry(x, NOT y, 1)
- * (ARM ARM J1 shared/functions/integer/AddWithCarry). */
+/* The two forms of cc_lazy (a64_cpu.h). The subtraction form is the flags
+ * of AddWithCarry(x, NOT y, 1) (ARM ARM J1 shared/functions/integer/AddWithCarry). */
 uint64_t a64_get_nzcv(CpuState *c)
 {
     A64Cpu *a = a64_cpu(c);
-    if (a->cc_lazy) {
+    if (a->cc_lazy & A64_CCL_SUB) {
         uint64_t x = a->cc_x, y = a->cc_y, r = x - y;
         return (r >> 63) << 31 | (uint64_t)(r == 0) << 30 | (uint64_t)(x >= y) << 29 |
                (((x ^ y) & (x ^ r)) >> 63) << 28;
     }
-    return (a->nf & 1) << 31 | (a->zf & 1) << 30 | (a->cf & 1) << 29 | (a->vf & 1) << 28;
+    return (a->cc_lazy >> A64_CCL_NZCV_SHIFT & 15) << 28;
 }
 
 void a64_set_nzcv(CpuState *c, uint64_t v)
 {
-    A64Cpu *a = a64_cpu(c);
-    a->nf = (v >> 31) & 1;
-    a->zf = (v >> 30) & 1;
-    a->cf = (v >> 29) & 1;
-    a->vf = (v >> 28) & 1;
-    a->cc_lazy = 0;
+    a64_cpu(c)->cc_lazy = (v >> 28 & 15) << A64_CCL_NZCV_SHIFT;
 }
 
 static void a64_cpu_reset(CpuState *cpu)

@@ -29,6 +29,7 @@ typedef struct DisasContext {
     IrType ft;        /* SUB/CCMP: operand type (I32 operands are unshifted) */
     IrVal fx, fy, fc; /* SUB/CCMP: x - y; CCMP: its 0/1 condition */
     unsigned fimm;    /* CCMP: #nzcv when the condition failed */
+    IrVal ef[4];      /* EXPL: N, Z, C, V as I64 0/1 values (maybe constants) */
     int lazy_slot;    /* constant the cc_lazy slot holds now, -1 unknown */
     /* FPCR.RMode at translation (tb_flags): FP ops carry it as a static
      * rounding mode, so the JIT's fast paths (RNE) apply; MSR FPCR ends the block. */
@@ -107,17 +108,24 @@ static void set_r(DisasContext *ctx, int sf, int r, IrVal v) { set_x(ctx, r, fro
 static void set_rsp(DisasContext *ctx, int sf, int r, IrVal v) { set_xsp(ctx, r, from_w(ctx, sf, v)); }
 
 /* -- Flags ------------------------------------------------------------------------
- * NZCV live in the guest state in one of two forms (a64_cpu.h): explicit
- * (nf, zf, cf, vf, each 0/1, cc_lazy = 0) or lazy (cc_lazy != 0: the flags
- * of the subtraction cc_x - cc_y). Compares (CMP/SUBS, CMN/ADDS by a nonzero
- * immediate, CCMP) store the lazy form: two operand stores instead of four
- * computed flags, which matters because NZCV usually stay live to the block's
- * exit (the next block's loads can fault, and a signal frame holds NZCV).
- * Every reader goes through gen_cond/gen_flag here, or a64_get_nzcv in C. */
+ * NZCV live in the guest state in one of two forms (a64_cpu.h), told apart
+ * by bit 0 of cc_lazy: the flags of the subtraction cc_x - cc_y (bit 0 set),
+ * or NZCV packed in cc_lazy bits 4:1. Compares (CMP/SUBS, CMN/ADDS by a
+ * nonzero immediate) store the subtraction form: two operand stores and
+ * cc_lazy = 1 instead of four computed flags, which matters because NZCV
+ * usually stay live to the block's exit (the next block's loads can fault,
+ * and a signal frame holds NZCV). CCMP/CCMN store cc_lazy = cond | #nzcv << 1:
+ * the condition picks the form, and the failed case's constant rides in
+ * the bits the subtraction form ignores (three stores, no select). Other
+ * setters store one packed value. Readers in the block use the IR values
+ * (ctx->fk); a reader in a later block (A64_FK_SLOTS) picks the form with
+ * bit 0 and decodes the packed one with a table lookup (gen_cond), so both
+ * forms cost a shift and a mask. Every reader goes through gen_cond/gen_flag
+ * here, or a64_get_nzcv in C. */
 
 enum {
     A64_FK_SLOTS, /* unknown (block entry): read the slots, either form */
-    A64_FK_EXPL,  /* explicit form, this block wrote the four slots */
+    A64_FK_EXPL,  /* packed form, this block wrote it from ctx->ef */
     A64_FK_SUB,   /* flags of fx - fy (type ft) */
     A64_FK_CCMP,  /* fc ? flags of fx - fy : fimm (CCMP/CCMN) */
 };
@@ -129,18 +137,67 @@ static void set_lazy_slot(DisasContext *ctx, int v)
     ctx->lazy_slot = v;
 }
 
-/* One flag slot of the explicit form (every writer sets all four). */
-static void set_flag(DisasContext *ctx, unsigned slot, IrVal v)
+static bool is_cst(DisasContext *ctx, IrVal v, uint64_t *val)
 {
-    ir_set(ctx->b, slot, v);
-    set_lazy_slot(ctx, 0);
+    if (!ir_is_const(ctx->b, v)) return false;
+    *val = ctx->b->temps[v].cval[0];
+    return true;
+}
+
+/* N, Z, C, V (I64 0/1) packed as cc_lazy holds them: constants folded. */
+static IrVal pack_nzcv(DisasContext *ctx, const IrVal f[4])
+{
+    uint64_t k = 0, c;
+    IrVal v = IR_NONE;
+    for (int i = 0; i < 4; i++) {
+        unsigned sh = (unsigned)(3 - i) + A64_CCL_NZCV_SHIFT;
+        if (is_cst(ctx, f[i], &c)) {
+            k |= (c & 1) << sh;
+            continue;
+        }
+        IrVal t = op2(ctx, IR_OP_shl, IR_I64, f[i], cst(ctx, sh));
+        v = v == IR_NONE ? t : op2(ctx, IR_OP_or, IR_I64, v, t);
+    }
+    if (v == IR_NONE) return cst(ctx, k);
+    return k ? op2(ctx, IR_OP_or, IR_I64, v, cst(ctx, k)) : v;
+}
+
+/* The packed form: cc_lazy = packed (a value pack_nzcv gives for f, or an
+ * equivalent), and in-block readers use f. */
+static void set_flags_packed(DisasContext *ctx, const IrVal f[4], IrVal packed)
+{
+    uint64_t k;
+    if (is_cst(ctx, packed, &k)) {
+        set_lazy_slot(ctx, (int)k);
+    } else {
+        ir_set(ctx->b, A64_SLOT_CCL, packed);
+        ctx->lazy_slot = -1;
+    }
+    memcpy(ctx->ef, f, sizeof(ctx->ef));
     ctx->fk = A64_FK_EXPL;
 }
 
-static void set_nz(DisasContext *ctx, IrType t, IrVal r)
+/* Every writer of four computed flags (ADDS by a register, ADCS, FCMP...). */
+static void set_flags(DisasContext *ctx, const IrVal f[4])
 {
-    set_flag(ctx, A64_SLOT_NF, setc(ctx, t, IR_COND_LT, r, cstw(ctx, t, 0)));
-    set_flag(ctx, A64_SLOT_ZF, setc(ctx, t, IR_COND_EQ, r, cstw(ctx, t, 0)));
+    set_flags_packed(ctx, f, pack_nzcv(ctx, f));
+}
+
+/* Logical ops (ANDS, BICS, TST): N and Z of r, C = V = 0. */
+static void set_flags_nz(DisasContext *ctx, IrType t, IrVal r)
+{
+    IrVal f[4] = {setc(ctx, t, IR_COND_LT, r, cstw(ctx, t, 0)),
+                  setc(ctx, t, IR_COND_EQ, r, cstw(ctx, t, 0)), cst(ctx, 0), cst(ctx, 0)};
+    if (t != IR_I64) {
+        set_flags(ctx, f);
+        return;
+    }
+    /* N straight from the sign bit (a shift and a mask, no setcc); f[0]
+     * stays for in-block readers and is dropped when unused. */
+    IrVal n = op2(ctx, IR_OP_and, IR_I64, op2(ctx, IR_OP_shr, IR_I64, r, cst(ctx, 63 - 3 - A64_CCL_NZCV_SHIFT)),
+                  cst(ctx, 8u << A64_CCL_NZCV_SHIFT));
+    IrVal z = op2(ctx, IR_OP_shl, IR_I64, f[1], cst(ctx, 2 + A64_CCL_NZCV_SHIFT));
+    set_flags_packed(ctx, f, op2(ctx, IR_OP_or, IR_I64, n, z));
 }
 
 /* A W operand as the lazy form stores it: x << 32, whose 64-bit subtraction
@@ -157,10 +214,21 @@ static IrVal lazy_operand(DisasContext *ctx, IrType t, IrVal v)
     return op2(ctx, IR_OP_shl, IR_I64, ir_op1(ctx->b, IR_OP_extu, IR_I64, v), cst(ctx, 32));
 }
 
+/* Stores cc_x, cc_y (not cc_lazy) and records x - y for in-block readers.
+ * W operands: readers compare the shifted I64 values the stores hold (the
+ * same flags, and no trunc of X) unless y is a nonzero constant, which
+ * stays a 32-bit immediate in the host compare. */
 static void store_lazy(DisasContext *ctx, IrType t, IrVal x, IrVal y)
 {
-    ir_set(ctx->b, A64_SLOT_CCX, lazy_operand(ctx, t, x));
-    ir_set(ctx->b, A64_SLOT_CCY, lazy_operand(ctx, t, y));
+    IrVal lx = lazy_operand(ctx, t, x), ly = lazy_operand(ctx, t, y);
+    uint64_t k;
+    ir_set(ctx->b, A64_SLOT_CCX, lx);
+    ir_set(ctx->b, A64_SLOT_CCY, ly);
+    if (t == IR_I32 && (!is_cst(ctx, y, &k) || (uint32_t)k == 0)) {
+        t = IR_I64;
+        x = lx;
+        y = ly;
+    }
     ctx->ft = t;
     ctx->fx = x;
     ctx->fy = y;
@@ -185,13 +253,14 @@ static void set_flags_addsub(DisasContext *ctx, IrType t, IrVal r, IrVal x, IrVa
     IrVal ny = sub ? IR_NONE : add_as_sub(ctx, t, y);
     if (sub || ny != IR_NONE) {
         store_lazy(ctx, t, x, sub ? y : ny);
-        set_lazy_slot(ctx, 1);
+        set_lazy_slot(ctx, A64_CCL_SUB);
         ctx->fk = A64_FK_SUB;
         return;
     }
-    set_nz(ctx, t, r);
-    set_flag(ctx, A64_SLOT_CF, cond64(ctx, IR_OP_carry_add, t, x, y, 0));
-    set_flag(ctx, A64_SLOT_VF, cond64(ctx, IR_OP_ovf_add, t, x, y, 0));
+    IrVal f[4] = {setc(ctx, t, IR_COND_LT, r, cstw(ctx, t, 0)),
+                  setc(ctx, t, IR_COND_EQ, r, cstw(ctx, t, 0)),
+                  cond64(ctx, IR_OP_carry_add, t, x, y, 0), cond64(ctx, IR_OP_ovf_add, t, x, y, 0)};
+    set_flags(ctx, f);
 }
 
 /* Flag i (0 N, 1 Z, 2 C, 3 V) of x - y, as an I64 0/1. */
@@ -220,24 +289,20 @@ static IrVal lazy_cond(DisasContext *ctx, int cond, IrType t, IrVal x, IrVal y)
     return inv ? op2(ctx, IR_OP_xor, IR_I64, v, cst(ctx, 1)) : v;
 }
 
-/* ConditionHolds on the explicit slots. */
+/* ConditionHolds on the in-block flag values ctx->ef. */
 static IrVal expl_cond(DisasContext *ctx, int cond)
 {
-    IrBlock *b = ctx->b;
+    const IrVal *f = ctx->ef; /* N, Z, C, V */
     bool inv = cond & 1;
     IrVal v;
     switch (cond >> 1) {
-    case 0: v = ir_get(b, A64_SLOT_ZF); break;
-    case 1: v = ir_get(b, A64_SLOT_CF); break;
-    case 2: v = ir_get(b, A64_SLOT_NF); break;
-    case 3: v = ir_get(b, A64_SLOT_VF); break;
-    case 4: v = op2(ctx, IR_OP_andn, IR_I64, ir_get(b, A64_SLOT_CF), ir_get(b, A64_SLOT_ZF)); break;
-    case 5: v = setc(ctx, IR_I64, IR_COND_EQ, ir_get(b, A64_SLOT_NF), ir_get(b, A64_SLOT_VF)); break;
-    default: {
-        IrVal ge = setc(ctx, IR_I64, IR_COND_EQ, ir_get(b, A64_SLOT_NF), ir_get(b, A64_SLOT_VF));
-        v = op2(ctx, IR_OP_andn, IR_I64, ge, ir_get(b, A64_SLOT_ZF));
-        break;
-    }
+    case 0: v = f[1]; break;
+    case 1: v = f[2]; break;
+    case 2: v = f[0]; break;
+    case 3: v = f[3]; break;
+    case 4: v = op2(ctx, IR_OP_andn, IR_I64, f[2], f[1]); break;
+    case 5: v = setc(ctx, IR_I64, IR_COND_EQ, f[0], f[3]); break;
+    default: v = op2(ctx, IR_OP_andn, IR_I64, setc(ctx, IR_I64, IR_COND_EQ, f[0], f[3]), f[1]); break;
     }
     return inv ? op2(ctx, IR_OP_xor, IR_I64, v, cst(ctx, 1)) : v;
 }
@@ -267,6 +332,22 @@ static IrVal sel_const(DisasContext *ctx, IrVal c, IrVal v, bool k)
     return op2(ctx, IR_OP_or, IR_I64, v, op2(ctx, IR_OP_xor, IR_I64, c, cst(ctx, 1)));
 }
 
+/* CCMN by a register, FCCMP: the flags f when c (0/1) holds, else #nzcv. */
+static void set_flags_cond(DisasContext *ctx, IrVal c, const IrVal f[4], unsigned nzcv)
+{
+    IrVal e[4];
+    for (int i = 0; i < 4; i++) e[i] = sel_const(ctx, c, f[i], (nzcv >> (3 - i)) & 1);
+    IrVal k = cst(ctx, (uint64_t)nzcv << A64_CCL_NZCV_SHIFT);
+    set_flags_packed(ctx, e, ir_select(ctx->b, c, pack_nzcv(ctx, f), k));
+}
+
+/* Block entry: the form bit of cc_lazy (select's condition) and cc_lazy. */
+static IrVal slots_form(DisasContext *ctx, IrVal *ccl)
+{
+    *ccl = ir_get(ctx->b, A64_SLOT_CCL);
+    return op2(ctx, IR_OP_and, IR_I64, *ccl, cst(ctx, A64_CCL_SUB));
+}
+
 /* ConditionHolds (J1 shared/functions/system/ConditionHolds): an I64 0/1. */
 static IrVal gen_cond(DisasContext *ctx, int cond)
 {
@@ -274,13 +355,27 @@ static IrVal gen_cond(DisasContext *ctx, int cond)
     if (cond >= 14) return cst(ctx, 1); /* AL, NV */
     switch (ctx->fk) {
     case A64_FK_SUB: return lazy_cond(ctx, cond, ctx->ft, ctx->fx, ctx->fy);
-    case A64_FK_EXPL: return expl_cond(ctx, cond);
+    case A64_FK_EXPL: {
+        uint64_t f[4];
+        if (is_cst(ctx, ctx->ef[0], &f[0]) && is_cst(ctx, ctx->ef[1], &f[1]) &&
+            is_cst(ctx, ctx->ef[2], &f[2]) && is_cst(ctx, ctx->ef[3], &f[3]))
+            return cst(ctx, nzcv_holds((unsigned)(f[0] << 3 | f[1] << 2 | f[2] << 1 | f[3]), cond));
+        return expl_cond(ctx, cond);
+    }
     case A64_FK_CCMP:
         return sel_const(ctx, ctx->fc, lazy_cond(ctx, cond, ctx->ft, ctx->fx, ctx->fy),
                          nzcv_holds(ctx->fimm, cond));
     default: {
+        /* Packed form: bit cc_lazy of a 32-bit table whose bit 2 * nzcv is
+         * ConditionHolds(cond, nzcv). Its odd bits are never used: an odd
+         * cc_lazy is the subtraction form, which the select takes. */
+        uint64_t table = 0;
+        for (unsigned f = 0; f < 16; f++)
+            table |= (uint64_t)nzcv_holds(f, cond) << (f << A64_CCL_NZCV_SHIFT);
+        IrVal ccl, sub = slots_form(ctx, &ccl);
         IrVal l = lazy_cond(ctx, cond, IR_I64, ir_get(b, A64_SLOT_CCX), ir_get(b, A64_SLOT_CCY));
-        return ir_select(b, ir_get(b, A64_SLOT_CCL), l, expl_cond(ctx, cond));
+        IrVal p = op2(ctx, IR_OP_and, IR_I64, op2(ctx, IR_OP_shr, IR_I64, cst(ctx, table), ccl), cst(ctx, 1));
+        return ir_select(b, sub, l, p);
     }
     }
 }
@@ -291,15 +386,40 @@ static IrVal gen_flag(DisasContext *ctx, int i)
     IrBlock *b = ctx->b;
     switch (ctx->fk) {
     case A64_FK_SUB: return lazy_flag(ctx, i, ctx->ft, ctx->fx, ctx->fy);
-    case A64_FK_EXPL: return ir_get(b, A64_SLOT_NF + (unsigned)i);
+    case A64_FK_EXPL: return ctx->ef[i];
     case A64_FK_CCMP:
         return sel_const(ctx, ctx->fc, lazy_flag(ctx, i, ctx->ft, ctx->fx, ctx->fy),
                          (ctx->fimm >> (3 - i)) & 1);
     default: {
+        IrVal ccl, sub = slots_form(ctx, &ccl);
         IrVal l = lazy_flag(ctx, i, IR_I64, ir_get(b, A64_SLOT_CCX), ir_get(b, A64_SLOT_CCY));
-        return ir_select(b, ir_get(b, A64_SLOT_CCL), l, ir_get(b, A64_SLOT_NF + (unsigned)i));
+        IrVal sh = cst(ctx, (uint64_t)(3 - i) + A64_CCL_NZCV_SHIFT);
+        IrVal p = op2(ctx, IR_OP_and, IR_I64, op2(ctx, IR_OP_shr, IR_I64, ccl, sh), cst(ctx, 1));
+        return ir_select(b, sub, l, p);
     }
     }
+}
+
+/* NZCV in PSTATE's bits 31:28 (MRS NZCV). */
+static IrVal gen_nzcv(DisasContext *ctx)
+{
+    IrVal v = IR_NONE;
+    if (ctx->fk == A64_FK_SLOTS) {
+        /* The packed form is NZCV << 1 with the other bits zero. */
+        IrVal ccl, sub = slots_form(ctx, &ccl);
+        IrVal x = ir_get(ctx->b, A64_SLOT_CCX), y = ir_get(ctx->b, A64_SLOT_CCY);
+        for (int i = 0; i < 4; i++) {
+            IrVal t = op2(ctx, IR_OP_shl, IR_I64, lazy_flag(ctx, i, IR_I64, x, y), cst(ctx, 31 - (uint64_t)i));
+            v = i ? op2(ctx, IR_OP_or, IR_I64, v, t) : t;
+        }
+        IrVal p = op2(ctx, IR_OP_shl, IR_I64, ccl, cst(ctx, 28 - A64_CCL_NZCV_SHIFT));
+        return ir_select(ctx->b, sub, v, p);
+    }
+    for (int i = 0; i < 4; i++) {
+        IrVal t = op2(ctx, IR_OP_shl, IR_I64, gen_flag(ctx, i), cst(ctx, 31 - (uint64_t)i));
+        v = i ? op2(ctx, IR_OP_or, IR_I64, v, t) : t;
+    }
+    return v;
 }
 
 /* -- Exits ---------------------------------------------------------------------- */
