@@ -101,7 +101,12 @@ void interp_ld128(CpuState *cpu, uint64_t addr, unsigned mo, uint64_t *out)
     bool be = mo & IR_MO_BE;
     uint64_t w[2];
     if (cpu->guest_base) {
-        memcpy(w, g2h(cpu, addr, 16, MEM_READ), 16);
+        /* Low half first, as two loads: a host fault then reports the
+         * access's first byte (memcpy may read the upper half first). */
+        const uint8_t *p = g2h(cpu, addr, 16, MEM_READ);
+        memcpy(&w[0], p, 8);
+        __asm__ volatile("" ::: "memory");
+        memcpy(&w[1], p + 8, 8);
         if (be) {
             uint64_t t = __builtin_bswap64(w[0]);
             w[0] = __builtin_bswap64(w[1]);
@@ -128,7 +133,9 @@ void interp_st128(CpuState *cpu, uint64_t addr, unsigned mo, const uint64_t *in)
             w[0] = __builtin_bswap64(in[1]);
             w[1] = __builtin_bswap64(in[0]);
         }
-        memcpy(p, w, 16);
+        memcpy(p, &w[0], 8); /* low half first (see interp_ld128) */
+        __asm__ volatile("" ::: "memory");
+        memcpy(p + 8, &w[1], 8);
     } else {
         unsigned mo8 = (mo & ~(IR_MO_SIZE_MASK | IR_MO_SIGN | IR_MO_ALIGN)) | 3;
         cpu->mem->store(cpu, addr, be ? in[1] : in[0], mo8);

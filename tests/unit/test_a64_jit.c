@@ -2,9 +2,11 @@
 /* Interpreter vs JIT on random A64 blocks: data processing (immediate,
  * shifted/extended register, bitfield, ADC/SBC, conditional compare and
  * select, multiply, divide, bit ops), loads and stores (scaled offsets,
- * pairs), scalar FP (arithmetic, FMADD, compares, FCSEL, conversions,
+ * pairs; Q registers also unscaled across the page boundary at x28, and
+ * LDP/STP Q), scalar FP (arithmetic, FMADD, compares, FCSEL, conversions,
  * rounding) under random FPCR modes, Advanced SIMD (integer, logical, FP,
- * copies, saturating and pairwise ops through helpers) and forward branches.
+ * copies, shifts by immediate, SHRN, TBL, EXT, NOT/NEG, XTN, saturating and
+ * pairwise ops through helpers) and forward branches.
  * Both engines run the same code on identical CPUs and memory; every
  * register, NZCV, FPSR/FPCR, QC and the data area must agree. The
  * interpreter is the reference engine (docs/architecture.md). Fixed seeds;
@@ -65,7 +67,7 @@ static unsigned vr(void) { return rn(32); }
 
 static uint32_t gen_insn(unsigned idx, unsigned n)
 {
-    unsigned k = rn(100), sf = rn(2), S = rn(2), op = rn(2);
+    unsigned k = rn(104), sf = rn(2), S = rn(2), op = rn(2);
     switch (k / 4) {
     case 0: /* add/sub immediate */
         return 0x11000000u | sf << 31 | op << 30 | S << 29 | rn(2) << 22 | rn(4096) << 10 | rs_() << 5 | rd_();
@@ -108,9 +110,14 @@ static uint32_t gen_insn(unsigned idx, unsigned n)
         }
         return 0x39000000u | size << 30 | opc << 22 | rn(4096) << 10 | 28u << 5 | rd_();
     }
-    case 11: { /* FP and SIMD loads/stores (S, D, Q) */
-        unsigned sz = rn(3);
+    case 11: { /* FP and SIMD loads/stores (S, D, Q; Q also unscaled, across the page at x28, and pairs) */
+        unsigned sz = rn(5);
         if (sz == 2) return 0x3d800000u | rn(2) << 22 | rn(2048) << 10 | 28u << 5 | vr();
+        if (sz == 3) return 0x3c800000u | rn(2) << 22 | rn(512) << 12 | 28u << 5 | vr(); /* LDUR/STUR Q */
+        if (sz == 4) {                                                                     /* LDP/STP Q */
+            unsigned rt = vr(), rt2 = (rt + 1 + rn(31)) % 32;
+            return 0xad000000u | rn(2) << 22 | rn(128) << 15 | rt2 << 10 | 28u << 5 | rt;
+        }
         return 0x3d000000u | (2 + sz) << 30 | rn(2) << 22 | rn(4096) << 10 | 28u << 5 | vr();
     }
     case 12: case 13: /* FP 2-source */
@@ -139,7 +146,8 @@ static uint32_t gen_insn(unsigned idx, unsigned n)
         static const struct { unsigned u, op, size; } t[] = {
             {0, 16, 9}, {1, 16, 9}, {0, 19, 8}, {1, 17, 9}, {0, 3, 0}, {0, 3, 2}, {1, 3, 0}, {1, 3, 1},
             {0, 1, 9}, {1, 5, 9}, {0, 23, 9}, {0, 12, 8}, {1, 13, 8}, {0, 6, 9}, {1, 7, 9}, {0, 26, 5},
-            {1, 27, 5}, {0, 8, 9}, {0, 17, 9}, {1, 22, 6}};
+            {1, 27, 5}, {0, 8, 9}, {0, 17, 9}, {1, 22, 6}, {1, 6, 9}, {1, 12, 8}, {0, 13, 8}, {0, 7, 9},
+            {1, 20, 8}, {0, 21, 8}, {1, 3, 2}, {0, 3, 1}, {0, 3, 3}};
         unsigned i = rn(sizeof t / sizeof t[0]), q = rn(2), size;
         size = t[i].size == 9 ? rn(4) : t[i].size == 8 ? rn(3) : t[i].size == 5 ? rn(2) : t[i].size == 6 ? 1 + rn(2) : t[i].size;
         if (size == 3 || (t[i].size == 5 && size == 1)) q = 1;
@@ -158,6 +166,25 @@ static uint32_t gen_insn(unsigned idx, unsigned n)
     case 22: /* MRS/MSR NZCV, FPSR */
         if (rn(2)) return 0xd53b4200u | rd_();   /* mrs x, nzcv */
         return rn(2) ? 0xd51b4200u | rs_() : 0xd53b4420u | rd_(); /* msr nzcv, x / mrs x, fpsr */
+    case 23: { /* SIMD shifts by immediate, SHRN, TBL (one register), EXT, NOT, NEG, XTN */
+        unsigned s = rn(6), e = rn(4), q = rn(2);
+        if (s <= 1) { /* SSHR, USHR, SHL, SHRN: immh:immb = esize + shift-code */
+            static const unsigned o[4][2] = {{0, 0}, {1, 0}, {0, 10}, {0, 16}};
+            unsigned w = rn(4);
+            if (w == 3) e = rn(3);
+            else if (e == 3) q = 1;
+            return 0x0f000400u | q << 30 | o[w][0] << 29 | ((8u << e) + rn(8u << e)) << 16 | o[w][1] << 11 |
+                   vr() << 5 | vr();
+        }
+        if (s == 2) /* indexes mostly from v30/v31 (bytes 0..39) */
+            return 0x0e000000u | q << 30 | (rn(2) ? 30 + rn(2) : vr()) << 16 | vr() << 5 | vr();
+        if (s == 3) return 0x2e000000u | q << 30 | vr() << 16 | rn(q ? 16 : 8) << 11 | vr() << 5 | vr();
+        if (s == 4) {
+            if (e == 3) q = 1;
+            return (rn(2) ? 0x2e205800u : 0x2e20b800u | e << 22) | q << 30 | vr() << 5 | vr();
+        }
+        return 0x0e212800u | q << 30 | rn(3) << 22 | vr() << 5 | vr();
+    }
     default: /* forward branches inside the sequence */
         if (idx + 3 < n) {
             unsigned off = 1 + rn(3);
@@ -206,6 +233,8 @@ static void fuzz_one(uint64_t seed, unsigned n)
     for (int i = 0; i < 32; i++)
         for (int h = 0; h < 2; h++) v[i][h] = rn(3) ? edge[rn(sizeof edge / 8)] : rnd();
     x[28] = A_DATA;
+    for (int i = 30; i < 32; i++) /* TBL indexes: in and out of the table */
+        for (int b = 0; b < 16; b++) ((uint8_t *)v[i])[b] = (uint8_t)(rn(4) ? rn(40) : rnd());
     uint32_t fpcr = (uint32_t)rn(4) << 22 | (rn(4) ? 0 : A64_FPCR_FZ) | (rn(3) ? 0 : A64_FPCR_DN);
     uint32_t fpsr = rn(2) ? 0 : (uint32_t)rn(32);
     uint64_t nzcv = (uint64_t)rn(16) << 28;
@@ -281,9 +310,9 @@ static void test_a64_fp_chain(void **s)
 }
 
 /* NZCV against a C reference (ARM ARM J1 AddWithCarry, ConditionHolds):
- * compares store a lazy form (cc_x - cc_y) that every reader decodes, in the
- * same block (IR values), in the next block (the slots) and in C
- * (a64_get_nzcv). Each flag setter runs after explicit flags and after a
+ * compares store a lazy form (cc_x - cc_y), other setters a packed NZCV,
+ * CCMP either (a64_cpu.h); every reader decodes them, in the same block (IR
+ * values), in the next block (the slots) and in C (a64_get_nzcv). Each flag setter runs after explicit flags and after a
  * lazy compare, with its readers (SBC's carry, MRS NZCV, CSET of all 14
  * conditions) in its own block and behind a branch, in both engines. */
 static unsigned ref_awc(uint64_t x, uint64_t y, unsigned cin, int w)
@@ -316,26 +345,34 @@ static bool ref_holds(unsigned f, unsigned cond)
 static void test_a64_flags(void **s)
 {
     (void)s;
-    enum { SUB, ADD, ANDF, FCMP, CCMP, CCMN };
+    enum { SUB, ADD, ANDF, FCMP, ADC, MSRF, CCMP, CCMN, FCCMP }; /* CCMP and after: cond, #nzcv */
     static const struct { uint32_t enc; int kind, w; uint64_t imm; } ops[] = {
-        {0xeb01001f, SUB, 64, 0},  /* cmp x0, x1 */
-        {0x6b01001f, SUB, 32, 0},  /* cmp w0, w1 */
+        {0xeb01001f, SUB, 64, ~0ull}, /* cmp x0, x1 */
+        {0x6b01001f, SUB, 32, ~0ull}, /* cmp w0, w1 */
+        {0x7100141f, SUB, 32, 5},  /* cmp w0, #5 */
         {0xb100041f, ADD, 64, 1},  /* cmn x0, #1 */
         {0xb100001f, ADD, 64, 0},  /* cmn x0, #0 */
         {0x313ffc1f, ADD, 32, 4095}, /* cmn w0, #4095 */
         {0xab010006, ADD, 64, ~0ull}, /* adds x6, x0, x1 */
         {0xea01001f, ANDF, 64, 0}, /* tst x0, x1 */
         {0x1e612000, FCMP, 64, 0}, /* fcmp d0, d1 (after fmov d0, x0; fmov d1, x1) */
-        {0xfa410000, CCMP, 64, 0}, /* ccmp x0, x1, #nzcv, cond */
-        {0x7a410000, CCMP, 32, 0}, /* ccmp w0, w1, #nzcv, cond */
+        {0xba010006, ADC, 64, 0},  /* adcs x6, x0, x1 */
+        {0x7a010006, ADC, 32, 1},  /* sbcs w6, w0, w1 */
+        {0xd51b4200, MSRF, 64, 0}, /* msr nzcv, x0 */
+        {0xfa410000, CCMP, 64, ~0ull}, /* ccmp x0, x1, #nzcv, cond */
+        {0x7a410000, CCMP, 32, ~0ull}, /* ccmp w0, w1, #nzcv, cond */
+        {0x7a450800, CCMP, 32, 5}, /* ccmp w0, #5, #nzcv, cond */
+        {0xba410000, CCMN, 64, ~0ull}, /* ccmn x0, x1, #nzcv, cond */
         {0xba410800, CCMN, 64, 1}, /* ccmn x0, #1, #nzcv, cond */
         {0xba400800, CCMN, 64, 0}, /* ccmn x0, #0, #nzcv, cond */
         {0x3a5f0800, CCMN, 32, 31}, /* ccmn w0, #31, #nzcv, cond */
+        {0x1e610400, FCCMP, 64, 0}, /* fccmp d0, d1, #nzcv, cond */
     };
-    static const uint32_t pres[3][2] = {
+    uint32_t pres[4][2] = {
         {0xd503201f, 0xd503201f}, /* nop; nop: explicit flags from a64_set_nzcv */
         {0xd503201f, 0xeb03005f}, /* cmp x2, x3 in the same block */
         {0xeb03005f, 0x14000001}, /* cmp x2, x3; b .+4: lazy flags from the slots */
+        {0xfa430040, 0x14000001}, /* ccmp x2, x3, #nzcv2, cond2; b .+4: either form */
     };
     AProc *ps[2] = {&pi, &pj};
     const Engine *es[2] = {&interp_engine, &jit_engine};
@@ -345,8 +382,12 @@ static void test_a64_flags(void **s)
         for (int i = 0; i < 4; i++) x[i] = rn(3) ? edge[rn(sizeof edge / 8)] : rnd();
         if (it % 4 == 0) x[1] = x[0];
         unsigned nzcv0 = (unsigned)rn(16), cond = (unsigned)rn(14), imm4 = (unsigned)rn(16);
+        unsigned cond2 = (unsigned)rn(14), nzcv2 = (unsigned)rn(16);
+        pres[3][0] = 0xfa430040u | cond2 << 12 | nzcv2;
+        unsigned fpre[4] = {nzcv0, ref_awc(x[2], ~x[3], 1, 64), ref_awc(x[2], ~x[3], 1, 64),
+                            ref_holds(nzcv0, cond2) ? ref_awc(x[2], ~x[3], 1, 64) : nzcv2};
         for (unsigned o = 0; o < sizeof ops / sizeof ops[0]; o++)
-            for (unsigned pre = 0; pre < 3; pre++)
+            for (unsigned pre = 0; pre < 4; pre++)
                 for (unsigned split = 0; split < 2; split++) {
                     uint32_t code[32];
                     unsigned n = 0;
@@ -354,7 +395,7 @@ static void test_a64_flags(void **s)
                     code[n++] = pres[pre][1];
                     uint32_t enc = ops[o].enc;
                     if (ops[o].kind >= CCMP) enc |= cond << 12 | imm4;
-                    if (ops[o].kind == FCMP) {
+                    if (ops[o].kind == FCMP || ops[o].kind == FCCMP) {
                         code[n++] = 0x9e670000; /* fmov d0, x0 */
                         code[n++] = 0x9e670021; /* fmov d1, x1 */
                     }
@@ -366,25 +407,28 @@ static void test_a64_flags(void **s)
                         code[n++] = 0x9a9f07e0u | (c ^ 1) << 12 | (10 + c);
                     code[n++] = 0xd4200000; /* brk #0 */
                     /* The reference. */
-                    unsigned f = pre ? ref_awc(x[2], ~x[3], 1, 64) : nzcv0;
+                    unsigned f = fpre[pre];
                     int w = ops[o].w;
                     uint64_t y = ops[o].imm == ~0ull ? x[1] : ops[o].imm;
                     switch (ops[o].kind) {
-                    case SUB: f = ref_awc(x[0], ~x[1], 1, w); break;
+                    case SUB: f = ref_awc(x[0], ~y, 1, w); break;
+                    case ADC: f = ref_awc(x[0], ops[o].imm ? ~x[1] : x[1], f >> 1 & 1, w); break;
+                    case MSRF: f = (unsigned)(x[0] >> 28 & 15); break;
                     case ADD: f = ref_awc(x[0], y, 0, w); break;
                     case ANDF: {
                         uint64_t r = x[0] & x[1];
                         f = (unsigned)(r >> 63) << 3 | (unsigned)(r == 0) << 2;
                         break;
                     }
-                    case FCMP: { /* FPCompare: unordered 0011, = 0110, < 1000, > 0010 */
+                    case FCMP: case FCCMP: { /* FPCompare: unordered 0011, = 0110, < 1000, > 0010 */
                         double a, b;
                         memcpy(&a, &x[0], 8);
                         memcpy(&b, &x[1], 8);
-                        f = a != a || b != b ? 3 : a == b ? 6 : a < b ? 8 : 2;
+                        unsigned fc = a != a || b != b ? 3 : a == b ? 6 : a < b ? 8 : 2;
+                        f = ops[o].kind == FCMP || ref_holds(f, cond) ? fc : imm4;
                         break;
                     }
-                    case CCMP: f = ref_holds(f, cond) ? ref_awc(x[0], ~x[1], 1, w) : imm4; break;
+                    case CCMP: f = ref_holds(f, cond) ? ref_awc(x[0], ~y, 1, w) : imm4; break;
                     default: f = ref_holds(f, cond) ? ref_awc(x[0], y, 0, w) : imm4; break;
                     }
                     uint64_t sbc = x[0] + ~x[1] + (f >> 1 & 1);

@@ -425,3 +425,46 @@ void x64_emit_vfma213(X64Emit *e, uint8_t op, bool dbl, int dst, int src2, int s
 
 void x64_emit_movdqu_xm(X64Emit *e, int xmm, X64Mem m) { enc(e, 0xf3, 0, OP2(0x0f, 0x6f), (unsigned)xmm, rm_m(m)); }
 void x64_emit_movdqu_mx(X64Emit *e, X64Mem m, int xmm) { enc(e, 0xf3, 0, OP2(0x0f, 0x7f), (unsigned)xmm, rm_m(m)); }
+
+/* -- SSE2/SSSE3/SSE4.1 packed integer ------------------------------------------------------
+ * SDM vol. 2: the 66 0F 38 map holds PSHUFB, PABS*, PMINS/U*, PMAXS/U*,
+ * PMULLD, PCMPEQQ, PCMPGTQ; 0F 70 is the PSHUF* family (the prefix picks
+ * PSHUFD 66 / PSHUFLW F2 / PSHUFHW F3); 66 0F 71/72/73 are the shift-by-
+ * immediate groups (/2 logical right, /4 arithmetic right, /6 left). */
+void x64_emit_sse38_rr(X64Emit *e, uint8_t op, int dst, int src)
+{
+    enc(e, 0x66, 0, OP3(0x0f, 0x38, op), (unsigned)dst, rm_r((unsigned)src));
+}
+
+void x64_emit_sse_rm(X64Emit *e, uint8_t prefix, uint8_t op, int dst, X64Mem m)
+{
+    enc(e, prefix, 0, OP2(0x0f, op), (unsigned)dst, rm_m(m));
+}
+
+void x64_emit_pshuf(X64Emit *e, uint8_t prefix, int dst, int src, uint8_t imm)
+{
+    enc(e, prefix, 0, OP2(0x0f, 0x70), (unsigned)dst, rm_r((unsigned)src));
+    x64_byte(e, imm);
+}
+
+void x64_emit_pshift_ri(X64Emit *e, uint8_t group, unsigned digit, int xmm, uint8_t count)
+{
+    enc(e, 0x66, 0, OP2(0x0f, group), digit, rm_r((unsigned)xmm));
+    x64_byte(e, count);
+}
+
+/* PINSRW xmm, r32, imm8: 66 0F C4 /r ib (SSE2); PINSRB 66 0F 3A 20 /r ib,
+ * PINSRD 66 0F 3A 22 /r ib, PINSRQ 66 REX.W 0F 3A 22 /r ib (SSE4.1). */
+void x64_emit_pinsr(X64Emit *e, unsigned lg, int xmm, X64Reg src, uint8_t lane)
+{
+    if (lg == 1) enc(e, 0x66, 0, OP2(0x0f, 0xc4), (unsigned)xmm, rm_r(src));
+    else enc(e, 0x66, lg == 3 ? F_W : 0, OP3(0x0f, 0x3a, lg == 0 ? 0x20 : 0x22), (unsigned)xmm, rm_r(src));
+    x64_byte(e, lane);
+}
+
+/* prefix 0F op /r ib, register operands (CMPPS 0F C2, CMPPD 66 0F C2, ...). */
+void x64_emit_sse_rri(X64Emit *e, uint8_t prefix, uint8_t op, int dst, int src, uint8_t imm)
+{
+    enc(e, prefix, 0, OP2(0x0f, op), (unsigned)dst, rm_r((unsigned)src));
+    x64_byte(e, imm);
+}

@@ -175,4 +175,22 @@ void x64_emit_vfma213(X64Emit *e, uint8_t op, bool dbl, int dst, int src2, int s
 void x64_emit_movdqu_xm(X64Emit *e, int xmm, X64Mem m);
 void x64_emit_movdqu_mx(X64Emit *e, X64Mem m, int xmm);
 
+/* -- SSE2 / SSSE3 / SSE4.1 packed integer --------------------------------------
+ * Register-register forms on xmm registers; "66 0F op" ones (PADDB FC, PAND
+ * DB, PCMPEQB 74, ...) go through x64_emit_sse_rr(e, 0x66, op, ...). */
+/* 66 0F 38 op /r: PSHUFB 00, PABSB 1C, PCMPEQQ 29, PCMPGTQ 37, PMINSB 38, PMULLD 40 ... */
+void x64_emit_sse38_rr(X64Emit *e, uint8_t op, int dst, int src);
+/* prefix 0F op /r with a memory source (e.g. 66 0F DC PADDUSB xmm, m128: the
+ * operand must be 16-byte aligned, SDM vol. 1, 11.4.1). */
+void x64_emit_sse_rm(X64Emit *e, uint8_t prefix, uint8_t op, int dst, X64Mem m);
+/* PSHUFD (prefix 66) / PSHUFLW (F2) / PSHUFHW (F3) xmm, xmm, imm8. */
+void x64_emit_pshuf(X64Emit *e, uint8_t prefix, int dst, int src, uint8_t imm);
+/* Shift by immediate: group 0x71 words, 0x72 dwords, 0x73 qwords;
+ * digit 2 = PSRL, 4 = PSRA, 6 = PSLL. */
+void x64_emit_pshift_ri(X64Emit *e, uint8_t group, unsigned digit, int xmm, uint8_t count);
+/* prefix 0F op /r ib on registers: CMPPS (0F C2) / CMPPD (66 0F C2), imm = predicate. */
+void x64_emit_sse_rri(X64Emit *e, uint8_t prefix, uint8_t op, int dst, int src, uint8_t imm);
+/* PINSRB/W/D/Q xmm, r, lane for lane size 1 << lg bytes (B, D, Q need SSE4.1). */
+void x64_emit_pinsr(X64Emit *e, unsigned lg, int xmm, X64Reg src, uint8_t lane);
+
 #endif

@@ -46,6 +46,7 @@ typedef struct Temp {
     int32_t slot;   /* rsp offset, or -1 */
     uint32_t last;  /* index of the last insn using it (def index if unused) */
     int8_t xmm;     /* xmm register holding a copy of the value (FP shadow), or -1 */
+    const uint8_t *lit; /* V128 constant: its 16-byte literal in the cold area, or NULL */
 } Temp;
 
 typedef struct Gen {
@@ -82,10 +83,15 @@ typedef struct Gen {
      * x64_fault_pc. The pc is stored only on the slow paths. */
     struct { uint8_t *host; uint64_t pc; } *sites;
     unsigned nsites, cap_sites;
+    int32_t vtmp; /* frame slot pair for a V128 constant on slow paths, 0 = none yet */
     bool fail;
 } Gen;
 
 static bool have_fma;
+/* Packed-integer extensions the vector templates may use (x64_host_ok does
+ * not require them: an op whose sequence needs a missing one calls the
+ * interpreter's body instead). */
+static bool have_ssse3, have_sse41, have_sse42;
 
 /* Per-insn marks of the pre-passes (Gen.pc_needed). */
 enum { PC_NEEDED = 1, SET_DEAD = 2 };
@@ -97,6 +103,9 @@ bool x64_host_ok(void)
 {
     __builtin_cpu_init();
     have_fma = __builtin_cpu_supports("fma");
+    have_ssse3 = __builtin_cpu_supports("ssse3");
+    have_sse41 = __builtin_cpu_supports("sse4.1");
+    have_sse42 = __builtin_cpu_supports("sse4.2");
     /* lzcnt/tzcnt: CPUID.80000001H:ECX.ABM[bit 5] and CPUID.07H:EBX.BMI1[bit 3]. */
     unsigned a, b, c, d;
     bool abm = false, bmi1 = false;
@@ -376,17 +385,30 @@ static void alu(Gen *g, X64Alu op, bool w, X64Reg dst, IrVal v)
     }
 }
 
-/* Memory copy of a V128 temp: its slot (constants get one on first use). */
+/* The 16 bytes of V128 constant v as a literal in the cold area (16-byte
+ * aligned; a rip-relative operand from hot code), one per constant and block. */
+static const uint8_t *vlit(Gen *g, IrVal v)
+{
+    Temp *t = &g->t[g->root[v]];
+    if (!t->lit) {
+        x64_align(&g->c, 16, 0);
+        t->lit = g->c.p;
+        for (int i = 0; i < 16; i++) x64_byte(&g->c, (uint8_t)(T(g, v)->cval[i / 8] >> (8 * (i % 8))));
+    }
+    return t->lit;
+}
+
+/* Memory copy of a V128 temp: its slot. A constant gets one on first use,
+ * written with one 16-byte store through xmm0 (two 8-byte stores would make
+ * the 16-byte loads that read it miss store forwarding). */
 static int32_t vslot(Gen *g, IrVal v)
 {
     Temp *t = &g->t[g->root[v]];
     if (t->slot < 0) {
         t->slot = new_slot(g, 2);
         if (is_c(g, v)) {
-            x64_emit_mov_ri(&g->e, X64_RAX, T(g, v)->cval[0]);
-            x64_emit_mov_mr(&g->e, true, SP(t->slot), X64_RAX);
-            x64_emit_mov_ri(&g->e, X64_RAX, T(g, v)->cval[1]);
-            x64_emit_mov_mr(&g->e, true, SP(t->slot + 8), X64_RAX);
+            x64_emit_movdqu_xm(&g->e, 0, x64_mem_rip(vlit(g, v)));
+            x64_emit_movdqu_mx(&g->e, SP(t->slot), 0);
         }
     }
     t->in_mem = true;
@@ -955,6 +977,81 @@ static void note_site(Gen *g)
     g->nsites++;
 }
 
+/* xmm x = V128 value v: from its slot; a constant from its literal, or built
+ * in place when it is 0 or all-ones (DC ZVA's stores, vzero operands). */
+static void vld(Gen *g, int x, IrVal v)
+{
+    if (is_c(g, v)) {
+        uint64_t lo = T(g, v)->cval[0], hi = T(g, v)->cval[1];
+        if (lo == hi && (!lo || lo == ~0ull)) x64_emit_sse_rr(&g->e, 0x66, lo ? 0x76 : 0xef, x, x); /* pcmpeqd / pxor */
+        else x64_emit_movdqu_xm(&g->e, x, x64_mem_rip(vlit(g, v)));
+        return;
+    }
+    x64_emit_movdqu_xm(&g->e, x, SP(vslot(g, v)));
+}
+
+/* 128-bit loads and stores: the scalar paths' bounds rule (user mode: below
+ * fastlim, which leaves room for all 16 bytes; system mode: the TLB tag of
+ * the page of the LAST byte, so a page-crossing access misses), then one
+ * movdqu between guest memory and the temp's frame copy through xmm0.
+ * Big-endian and must-be-aligned-but-is-not forms, misses and faults go to
+ * interp_ld128 / interp_st128 in cold code, which raise with the pc stored
+ * there; a host fault on the inline access maps back through note_site. */
+static void emit_mem128(Gen *g, const IrInsn *in, bool store)
+{
+    unsigned mo = (unsigned)in->imm;
+    X64Emit *e = &g->e, *c = &g->c;
+    /* A stored value goes to xmm0 first (it stays there on the slow path). */
+    IrVal v = store ? in->args[1] : in->dst;
+    bool konst = store && is_c(g, v); /* no slot: the slow path writes xmm0 to one */
+    int32_t s;
+    if (konst) {
+        if (!g->vtmp) g->vtmp = new_slot(g, 2);
+        s = g->vtmp;
+    } else {
+        s = vslot(g, v);
+    }
+    if (store) vld(g, 0, v);
+    X64Reg R = addr_reg(g, in->args[0]);
+    uint8_t *stub = c->p;
+    if (mo & IR_MO_BE) {
+        x64_emit_jmp(e, stub);
+    } else {
+        X64Mem m = x64_mem_idx(R_BASE, R, 1, 0);
+        if (mo & IR_MO_ALIGN) {
+            x64_emit_test_ri(e, false, R, 15);
+            x64_emit_jcc(e, X64_CC_NE, stub);
+        }
+        if (g->jc->sys) {
+            sys_tlb_check(g, R, mo, 4, store ? MEM_WRITE : MEM_READ, stub);
+            m = x64_mem_idx(X64_RCX, R, 1, 0);
+        } else {
+            x64_emit_alu_rr(e, X64_CMP, true, R, R_LIM);
+            x64_emit_jcc(e, X64_CC_AE, stub);
+        }
+        note_site(g);
+        if (store) {
+            x64_emit_movdqu_mx(e, m, 0);
+        } else {
+            x64_emit_movdqu_xm(e, 0, m);
+            x64_emit_movdqu_mx(e, SP(s), 0);
+        }
+    }
+    uint8_t *join = e->p;
+    if (!g->pc_stored) store_pc(c, g->cur_pc);
+    save_regs(c, g);
+    load_arg(c, g, X64_RSI, (Arg){A_REG, R});
+    if (konst) x64_emit_movdqu_mx(c, SP(s), 0);
+    x64_emit_mov_rr(c, true, X64_RDI, R_CPU);
+    x64_emit_mov_ri(c, X64_RDX, mo);
+    x64_emit_lea(c, true, X64_RCX, SP(s));
+    x64_emit_call(c, store ? (const void *)interp_st128 : (const void *)interp_ld128);
+    restore_regs(c, g);
+    xreload(g, c, -1);
+    x64_emit_jmp(c, join);
+    free_dying(g);
+}
+
 static void emit_ld(Gen *g, const IrInsn *in)
 {
     unsigned mo = (unsigned)in->imm, lg = mo & IR_MO_SIZE_MASK;
@@ -962,12 +1059,7 @@ static void emit_ld(Gen *g, const IrInsn *in)
     bool w64 = t == IR_I64 || t == IR_F64, sign = mo & IR_MO_SIGN, be = (mo & IR_MO_BE) && lg;
     X64Emit *e = &g->e;
     if (lg == 4 || t == IR_V128) {
-        int32_t s = vslot(g, in->dst);
-        if (!g->pc_stored) store_pc(e, g->cur_pc);
-        g->pc_stored = true;
-        call_keep(g, e, (const void *)interp_ld128,
-                  ARGS(ACPU, AV(in->args[0]), AI(mo), ((Arg){A_SLOTPTR, (uint64_t)s})));
-        free_dying(g);
+        emit_mem128(g, in, false);
         return;
     }
     /* The result goes straight to its register (the address's, when the
@@ -1020,12 +1112,7 @@ static void emit_st(Gen *g, const IrInsn *in)
     IrVal v = in->args[1];
     X64Emit *e = &g->e;
     if (lg == 4 || ty(g, v) == IR_V128) {
-        int32_t s = vslot(g, v);
-        if (!g->pc_stored) store_pc(e, g->cur_pc);
-        g->pc_stored = true;
-        call_keep(g, e, (const void *)interp_st128,
-                  ARGS(ACPU, AV(in->args[0]), AI(mo), ((Arg){A_SLOTPTR, (uint64_t)s})));
-        free_dying(g);
+        emit_mem128(g, in, true);
         return;
     }
     X64Reg R = addr_reg(g, in->args[0]);
@@ -1329,10 +1416,443 @@ static uint16_t fslot(Gen *g, IrVal v)
     return (uint16_t)((vslot(g, v) - JIT_FRAME_SPILL) / 8);
 }
 
+/* -- Vectors inline -------------------------------------------------------------------
+ * SSE2 sequences (SSSE3 / SSE4.1 / SSE4.2 ones when the host has them) on the
+ * temps' frame copies: operands into xmm0-xmm4, the result stored back to
+ * the destination's slot. Each computes exactly the body of the same op in
+ * src/interp/vec.c (the reference); an op or lane size without such a
+ * sequence returns false and calls that body. */
+
+/* Constants of the vector templates, in the pool head (16-byte aligned,
+ * rip-relative operands): vperm's bytes; vfp_inline's |x| masks, +inf and
+ * the smallest magnitude its mul/div fast path takes (FpConsts' bounds). */
+typedef struct VecConsts {
+    uint8_t k70[16], k10[16];
+    uint64_t abs64[2], inf64[2], lo64[2];
+    uint32_t abs32[4], inf32[4], lo32[4];
+} VecConsts;
+static const VecConsts *vec_consts;
+
+enum { VX_SSE2 = 1, VX_SSSE3, VX_SSE41, VX_SSE42 };
+static bool vx_ok(unsigned x)
+{
+    return x == VX_SSE2 || (x == VX_SSSE3 && have_ssse3) || (x == VX_SSE41 && have_sse41) ||
+           (x == VX_SSE42 && have_sse42);
+}
+
+/* A lane-wise binary op that is one x86 instruction "dst = dst op src":
+ * its opcode in the 66 0F map (or 66 0F 38 when m38), and the extension it
+ * needs (0: none exists for this lane size). SDM vol. 2 PADD*, PSUB*,
+ * PMULLW/PMULLD, PCMPEQx, PCMPGTx, PMINxx, PMAXxx, PADDSx, PADDUSx, PSUBSx, PSUBUSx:
+ * wrapping, low half of the product, all-ones lanes, signed compares, and
+ * saturating forms, as vec.c's vadd vsub vmul vcmpeq vcmpgt vmin/vmax and vq ops. */
+typedef struct VBin {
+    uint8_t op, m38, ext;
+} VBin;
+
+static VBin vbin_of(IrOp op, unsigned lg)
+{
+#define B2(o) {o, 0, VX_SSE2}
+#define B41(o) {o, 1, VX_SSE41}
+#define BNO {0, 0, 0}
+    static const struct {
+        IrOp op;
+        VBin v[4];
+    } tab[] = {
+        {IR_OP_vadd, {B2(0xfc), B2(0xfd), B2(0xfe), B2(0xd4)}},
+        {IR_OP_vsub, {B2(0xf8), B2(0xf9), B2(0xfa), B2(0xfb)}},
+        {IR_OP_vmul, {BNO, B2(0xd5), B41(0x40), BNO}},
+        {IR_OP_vcmpeq, {B2(0x74), B2(0x75), B2(0x76), B41(0x29)}},
+        {IR_OP_vcmpgt, {B2(0x64), B2(0x65), B2(0x66), {0x37, 1, VX_SSE42}}},
+        {IR_OP_vmins, {B41(0x38), B2(0xea), B41(0x39), BNO}},
+        {IR_OP_vmaxs, {B41(0x3c), B2(0xee), B41(0x3d), BNO}},
+        {IR_OP_vminu, {B2(0xda), B41(0x3a), B41(0x3b), BNO}},
+        {IR_OP_vmaxu, {B2(0xde), B41(0x3e), B41(0x3f), BNO}},
+        {IR_OP_vqadds, {B2(0xec), B2(0xed), BNO, BNO}},
+        {IR_OP_vqaddu, {B2(0xdc), B2(0xdd), BNO, BNO}},
+        {IR_OP_vqsubs, {B2(0xe8), B2(0xe9), BNO, BNO}},
+        {IR_OP_vqsubu, {B2(0xd8), B2(0xd9), BNO, BNO}},
+        {IR_OP_vand, {B2(0xdb), B2(0xdb), B2(0xdb), B2(0xdb)}},
+        {IR_OP_vor, {B2(0xeb), B2(0xeb), B2(0xeb), B2(0xeb)}},
+        {IR_OP_vxor, {B2(0xef), B2(0xef), B2(0xef), B2(0xef)}},
+    };
+#undef B2
+#undef B41
+#undef BNO
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+        if (tab[i].op == op) return tab[i].v[lg];
+    return (VBin){0, 0, 0};
+}
+
+static void vbin_emit(X64Emit *e, VBin b, int dst, int src)
+{
+    if (b.m38) x64_emit_sse38_rr(e, b.op, dst, src);
+    else x64_emit_sse_rr(e, 0x66, b.op, dst, src);
+}
+
+/* Opcodes by lane size (66 0F map). */
+static const uint8_t op_psub[4] = {0xf8, 0xf9, 0xfa, 0xfb};
+static const uint8_t op_pcmpeq[4] = {0x74, 0x75, 0x76, 0};
+#define OP_PAND 0xdb
+#define OP_PANDN 0xdf
+#define OP_PXOR 0xef
+#define OP_POR 0xeb
+#define OP_PADDUSB 0xdc
+
+/* xmm x = the 32-bit pattern in every dword (mov, movd, pshufd). */
+static void xmm_bcast32(Gen *g, int x, uint32_t pat)
+{
+    x64_emit_mov_ri(&g->e, X64_RAX, pat);
+    x64_emit_movd_xr(&g->e, x, X64_RAX);
+    x64_emit_pshuf(&g->e, 0x66, x, x, 0);
+}
+
+/* 16 bytes of data in the cold area (16-byte aligned, for a rip-relative
+ * operand): vperm's shuffle controls when its index vector is a constant. */
+static const uint8_t *cold_const16(Gen *g, const uint8_t b[16])
+{
+    x64_align(&g->c, 16, 0);
+    const uint8_t *p = g->c.p;
+    for (int i = 0; i < 16; i++) x64_byte(&g->c, b[i]);
+    return p;
+}
+
+static bool v_is_zero(const Gen *g, IrVal v)
+{
+    return is_c(g, v) && !T(g, v)->cval[0] && !T(g, v)->cval[1];
+}
+
+/* vperm with PSHUFB (SSSE3), which gives byte i = src[ctl[i] & 15], or 0
+ * when ctl[i] bit 7 is set. Two shuffles, one per table half, ORed:
+ *  a: ctl = c +us 0x70 (saturating): c < 16 keeps bit 7 clear, c >= 16 sets it;
+ *  b: ctl = (c ^ 0x10) +us 0x70: 16 <= c < 32 gives c - 16 with bit 7 clear,
+ *     c < 16 becomes 16..31 and c >= 32 stays >= 32, both setting bit 7.
+ * A constant c (EXT, pairwise and narrowing ops) gets both controls computed
+ * here; a half that selects nothing, or whose table is zero, is skipped. */
+static void vperm_inline(Gen *g, const IrInsn *in)
+{
+    X64Emit *e = &g->e;
+    IrVal a = in->args[0], b = in->args[1], c = in->args[2];
+    bool za = v_is_zero(g, a), zb = v_is_zero(g, b);
+    int32_t d = vslot(g, in->dst);
+    if (is_c(g, c)) {
+        uint8_t idx[16], ma[16], mb[16];
+        memcpy(idx, &T(g, c)->cval[0], 8);
+        memcpy(idx + 8, &T(g, c)->cval[1], 8);
+        bool ua = false, ub = false;
+        for (int i = 0; i < 16; i++) {
+            ma[i] = idx[i] < 16 ? idx[i] : 0x80;
+            mb[i] = idx[i] >= 16 && idx[i] < 32 ? (uint8_t)(idx[i] - 16) : 0x80;
+            ua |= ma[i] < 16;
+            ub |= mb[i] < 16;
+        }
+        ua &= !za;
+        ub &= !zb;
+        bool one = a == b && ua && ub;
+        if (one) {
+            /* One table twice (pairwise ops on n, n): one shuffle. */
+            for (int i = 0; i < 16; i++) ma[i] = idx[i] < 32 ? idx[i] & 15 : 0x80;
+            vld(g, 0, a);
+            x64_emit_movdqu_xm(e, 2, x64_mem_rip(cold_const16(g, ma)));
+            x64_emit_sse38_rr(e, 0x00, 0, 2);
+            ua = ub = false;
+        }
+        if (ua) {
+            vld(g, 0, a);
+            x64_emit_movdqu_xm(e, 2, x64_mem_rip(cold_const16(g, ma)));
+            x64_emit_sse38_rr(e, 0x00, 0, 2);
+        }
+        if (ub) {
+            int x = ua ? 1 : 0;
+            vld(g, x, b);
+            x64_emit_movdqu_xm(e, 3, x64_mem_rip(cold_const16(g, mb)));
+            x64_emit_sse38_rr(e, 0x00, x, 3);
+            if (ua) x64_emit_sse_rr(e, 0x66, OP_POR, 0, 1);
+        }
+        if (!one && !ua && !ub) x64_emit_sse_rr(e, 0x66, OP_PXOR, 0, 0);
+    } else if (za && zb) {
+        x64_emit_sse_rr(e, 0x66, OP_PXOR, 0, 0);
+    } else {
+        /* Memory operands of legacy SSE must be 16-byte aligned: the pool
+         * head's constants are. */
+        const VecConsts *k = vec_consts;
+        vld(g, 2, c);
+        x64_emit_sse_rr(e, 0x66, 0x6f, 3, 2); /* movdqa xmm3, xmm2 */
+        x64_emit_sse_rm(e, 0x66, OP_PADDUSB, 2, x64_mem_rip(k->k70));
+        if (!za) {
+            vld(g, 0, a);
+            x64_emit_sse38_rr(e, 0x00, 0, 2); /* pshufb */
+        }
+        if (!zb) {
+            int x = za ? 0 : 1;
+            x64_emit_sse_rm(e, 0x66, OP_PXOR, 3, x64_mem_rip(k->k10));
+            x64_emit_sse_rm(e, 0x66, OP_PADDUSB, 3, x64_mem_rip(k->k70));
+            vld(g, x, b);
+            x64_emit_sse38_rr(e, 0x00, x, 3);
+            if (x) x64_emit_sse_rr(e, 0x66, OP_POR, 0, 1);
+        }
+    }
+    x64_emit_movdqu_mx(e, SP(d), 0);
+}
+
+/* vdup: the scalar's low lane bits in every lane. A constant is a literal;
+ * a register goes to xmm0 (movq) and is broadcast:
+ * PUNPCKLBW x, x doubles byte 0 into word 0, PSHUFLW 0 copies word 0 to the
+ * low four words, PSHUFD 0 dword 0 to all four, PUNPCKLQDQ qword 0 to both. */
+static void vdup_inline(Gen *g, const IrInsn *in)
+{
+    X64Emit *e = &g->e;
+    unsigned lg = (unsigned)in->imm;
+    IrVal v = in->args[0];
+    int32_t d = vslot(g, in->dst);
+    if (is_c(g, v)) {
+        uint64_t x = cv(g, v), pat = 0;
+        for (unsigned i = 0; i < 64; i += 8u << lg) pat |= (lg == 3 ? x : x & ((1ull << (8u << lg)) - 1)) << i;
+        uint8_t b[16];
+        memcpy(b, &pat, 8);
+        memcpy(b + 8, &pat, 8);
+        x64_emit_movdqu_xm(e, 0, x64_mem_rip(cold_const16(g, b)));
+        x64_emit_movdqu_mx(e, SP(d), 0);
+        return;
+    }
+    x64_emit_movq_xr(e, 0, reg_of(g, v, X64_RAX));
+    switch (lg) {
+    case 0:
+        x64_emit_sse_rr(e, 0x66, 0x60, 0, 0); /* punpcklbw */
+        /* fallthrough */
+    case 1:
+        x64_emit_pshuf(e, 0xf2, 0, 0, 0); /* pshuflw */
+        /* fallthrough */
+    case 2:
+        x64_emit_pshuf(e, 0x66, 0, 0, 0); /* pshufd */
+        break;
+    default:
+        x64_emit_sse_rr(e, 0x66, 0x6c, 0, 0); /* punpcklqdq */
+        break;
+    }
+    x64_emit_movdqu_mx(e, SP(d), 0);
+}
+
+/* Shift each lane by aux (vshli, vshri, vsari): PSLL/PSRL/PSRA by an
+ * immediate for 16/32/64-bit lanes (count >= width gives 0, which vec.c
+ * also gives; vsari clamps the count to width - 1: the sign fill). Bytes
+ * shift as words and mask off the bits crossing from the neighbour byte;
+ * an arithmetic byte shift then sign-extends from bit 7 - n with
+ * (x ^ m) - m, m = 0x80 >> n. No PSRAQ in SSE: 64-bit vsari calls. */
+static bool vshift_inline(Gen *g, const IrInsn *in)
+{
+    X64Emit *e = &g->e;
+    unsigned lg = (unsigned)in->imm, bits = 8u << lg, n = in->aux;
+    IrOp op = (IrOp)in->op;
+    if (op == IR_OP_vsari && lg == 3) return false;
+    if (op == IR_OP_vsari && n >= bits) n = bits - 1;
+    int32_t d = vslot(g, in->dst);
+    if (n >= bits) {
+        x64_emit_sse_rr(e, 0x66, OP_PXOR, 0, 0);
+        x64_emit_movdqu_mx(e, SP(d), 0);
+        return true;
+    }
+    vld(g, 0, in->args[0]);
+    if (n) {
+        unsigned digit = op == IR_OP_vshli ? 6 : op == IR_OP_vshri || lg == 0 ? 2 : 4;
+        x64_emit_pshift_ri(e, lg == 0 ? 0x71 : (uint8_t)(0x70 + lg), digit, 0, (uint8_t)n);
+        if (lg == 0) {
+            uint32_t m8 = op == IR_OP_vshli ? (0xffu << n) & 0xff : 0xffu >> n;
+            xmm_bcast32(g, 1, m8 * 0x01010101u);
+            x64_emit_sse_rr(e, 0x66, OP_PAND, 0, 1);
+            if (op == IR_OP_vsari) {
+                xmm_bcast32(g, 1, (0x80u >> n) * 0x01010101u);
+                x64_emit_sse_rr(e, 0x66, OP_PXOR, 0, 1);
+                x64_emit_sse_rr(e, 0x66, op_psub[0], 0, 1);
+            }
+        }
+    }
+    x64_emit_movdqu_mx(e, SP(d), 0);
+    return true;
+}
+
+/* Cold code calling the interpreter's body for in (IOp record first);
+ * returns its entry. Operands' slots must exist already. */
+static uint8_t *vec_call_cold(Gen *g, const IrInsn *in, IVecFn fn)
+{
+    X64Emit *c = &g->c;
+    IOp o = {.d = fslot(g, in->dst), .a = fslot(g, in->args[0]), .b = fslot(g, in->args[1]),
+             .c = fslot(g, in->args[2]), .aux = in->aux, .aux2 = (uint32_t)in->imm,
+             .imm = (uint64_t)(uintptr_t)fn};
+    x64_align(c, 8, 0);
+    IOp *ip = (IOp *)(void *)c->p;
+    for (size_t i = 0; i < sizeof(o); i++) x64_byte(c, ((uint8_t *)&o)[i]);
+    uint8_t *entry = c->p;
+    call_keep(g, c, (const void *)fn, ARGS(ACPU, ((Arg){A_SLOTPTR, JIT_FRAME_SPILL}), AI((uintptr_t)ip)));
+    xreload(g, c, -1);
+    return entry;
+}
+
+/* vfadd vfsub vfmul vfdiv on f32/f64 lanes: ADDPS/PD ... when every lane
+ * provably equals fp.c's and changes no flag (fp_arith's rule): rounding
+ * RNE, a plain FP mode (no flush, not x86 NaNs), every result finite
+ * (add/sub: tiny sums are exact) or finite with |r| >= 2^-900 (2^-100 for
+ * f32; mul/div), and NX already set (the only flag such a lane can raise).
+ * Anything else runs the interpreter's body in cold code, which computes
+ * every lane with fp.c and accrues the flags. */
+static bool vfp_inline(Gen *g, const IrInsn *in)
+{
+    IrOp op = (IrOp)in->op;
+    IVecFn fn = interp_vec_fn(op, (unsigned)in->imm);
+    if (in->aux != IR_RM_RNE || !fn || !vec_consts) return false;
+    X64Emit *e = &g->e;
+    bool dbl = in->imm == 3, addlike = op == IR_OP_vfadd || op == IR_OP_vfsub;
+    uint8_t pfx = dbl ? 0x66 : 0;
+    const VecConsts *k = vec_consts;
+    int32_t d = vslot(g, in->dst), sa = vslot(g, in->args[0]), sb = vslot(g, in->args[1]);
+    uint8_t *slow = vec_call_cold(g, in, fn);
+    uint8_t *back = x64_emit_jmp_rel32(&g->c, NULL);
+    if (!(g->ir->flags & CPU_TB_FLAG_FP_PLAIN)) {
+        x64_emit_test_mi8(e, M(R_CPU, offsetof(CpuState, fp.mode)), FP_MODE_FZ | FP_MODE_DAZ | FP_MODE_NAN_X86);
+        x64_emit_jcc(e, X64_CC_NE, slow);
+    }
+    x64_emit_test_mi8(e, M(R_CPU, offsetof(CpuState, fp.flags)), FP_FLAG_NX);
+    x64_emit_jcc(e, X64_CC_E, slow);
+    x64_emit_movdqu_xm(e, 0, SP(sa));
+    x64_emit_movdqu_xm(e, 1, SP(sb));
+    static const uint8_t opc[] = {[IR_OP_vfadd - IR_OP_vfadd] = 0x58, [IR_OP_vfsub - IR_OP_vfadd] = 0x5c,
+                                  [IR_OP_vfmul - IR_OP_vfadd] = 0x59, [IR_OP_vfdiv - IR_OP_vfadd] = 0x5e};
+    x64_emit_sse_rr(e, pfx, opc[op - IR_OP_vfadd], 0, 1);
+    /* xmm1 = |r|; xmm3 = +inf; lanes all-ones where |r| < inf (false for NaN). */
+    x64_emit_sse_rr(e, pfx, 0x28, 1, 0); /* movaps/movapd */
+    x64_emit_sse_rm(e, pfx, 0x54, 1, x64_mem_rip(dbl ? (const void *)k->abs64 : (const void *)k->abs32));
+    x64_emit_movdqu_xm(e, 3, x64_mem_rip(dbl ? (const void *)k->inf64 : (const void *)k->inf32));
+    if (!addlike) {
+        /* xmm2 = lo <= |r| */
+        x64_emit_movdqu_xm(e, 2, x64_mem_rip(dbl ? (const void *)k->lo64 : (const void *)k->lo32));
+        x64_emit_sse_rri(e, pfx, 0xc2, 2, 1, 2); /* cmplep */
+    }
+    x64_emit_sse_rri(e, pfx, 0xc2, 1, 3, 1); /* cmpltp */
+    if (!addlike) x64_emit_sse_rr(e, pfx, 0x54, 1, 2); /* andp */
+    x64_emit_sse_rr(e, pfx, 0x50, X64_RAX, 1);          /* movmskp eax, xmm1 */
+    x64_emit_alu_ri(e, X64_CMP, false, X64_RAX, dbl ? 3 : 15);
+    x64_emit_jcc(e, X64_CC_NE, slow);
+    x64_emit_movdqu_mx(e, SP(d), 0);
+    patch(g, back, e->p);
+    return true;
+}
+
+/* The inline forms; false: the caller calls the interpreter's body. */
+static bool vec_inline(Gen *g, const IrInsn *in)
+{
+    X64Emit *e = &g->e;
+    IrOp op = (IrOp)in->op;
+    unsigned lg = (unsigned)in->imm;
+    if (lg > 3) return false;
+    IrVal a = in->args[0], b = in->args[1];
+    switch (op) {
+    case IR_OP_vdup:
+        vdup_inline(g, in);
+        return true;
+    case IR_OP_vperm:
+        if (!have_ssse3 || !vec_consts) return false;
+        vperm_inline(g, in);
+        return true;
+    case IR_OP_vshli: case IR_OP_vshri: case IR_OP_vsari:
+        return vshift_inline(g, in);
+    case IR_OP_vfadd: case IR_OP_vfsub: case IR_OP_vfmul: case IR_OP_vfdiv:
+        return vfp_inline(g, in);
+    case IR_OP_vnot: {
+        int32_t d = vslot(g, in->dst);
+        vld(g, 0, a);
+        x64_emit_sse_rr(e, 0x66, op_pcmpeq[2], 1, 1); /* all ones */
+        x64_emit_sse_rr(e, 0x66, OP_PXOR, 0, 1);
+        x64_emit_movdqu_mx(e, SP(d), 0);
+        return true;
+    }
+    case IR_OP_vneg: {
+        int32_t d = vslot(g, in->dst);
+        vld(g, 0, a);
+        x64_emit_sse_rr(e, 0x66, OP_PXOR, 1, 1);
+        x64_emit_sse_rr(e, 0x66, op_psub[lg], 1, 0);
+        x64_emit_movdqu_mx(e, SP(d), 1);
+        return true;
+    }
+    case IR_OP_vabs: {
+        /* PABSB/W/D: |INT_MIN| wraps to INT_MIN, as vec.c's 0 - a. */
+        if (lg == 3 || !have_ssse3) return false;
+        int32_t d = vslot(g, in->dst);
+        vld(g, 0, a);
+        x64_emit_sse38_rr(e, (uint8_t)(0x1c + lg), 0, 0);
+        x64_emit_movdqu_mx(e, SP(d), 0);
+        return true;
+    }
+    case IR_OP_vandn: {
+        /* PANDN is dst = ~dst & src: b in dst. */
+        int32_t d = vslot(g, in->dst);
+        vld(g, 0, b);
+        vld(g, 1, a);
+        x64_emit_sse_rr(e, 0x66, OP_PANDN, 0, 1);
+        x64_emit_movdqu_mx(e, SP(d), 0);
+        return true;
+    }
+    case IR_OP_vcmpgtu: {
+        int32_t d;
+        if (lg <= 1) {
+            /* a > b unsigned iff a -us b (saturating) is not 0. */
+            d = vslot(g, in->dst);
+            vld(g, 0, a);
+            vld(g, 1, b);
+            x64_emit_sse_rr(e, 0x66, (uint8_t)(0xd8 + lg), 0, 1); /* psubusb/w */
+            x64_emit_sse_rr(e, 0x66, OP_PXOR, 1, 1);
+            x64_emit_sse_rr(e, 0x66, op_pcmpeq[lg], 0, 1);
+            x64_emit_sse_rr(e, 0x66, op_pcmpeq[2], 1, 1);
+            x64_emit_sse_rr(e, 0x66, OP_PXOR, 0, 1);
+        } else {
+            /* Flip the sign bits, then compare signed. */
+            if (lg == 3 && !have_sse42) return false;
+            d = vslot(g, in->dst);
+            vld(g, 0, a);
+            vld(g, 1, b);
+            x64_emit_sse_rr(e, 0x66, op_pcmpeq[2], 2, 2);
+            x64_emit_pshift_ri(e, (uint8_t)(0x70 + lg), 6, 2, (uint8_t)((8u << lg) - 1));
+            x64_emit_sse_rr(e, 0x66, OP_PXOR, 0, 2);
+            x64_emit_sse_rr(e, 0x66, OP_PXOR, 1, 2);
+            if (lg == 2) x64_emit_sse_rr(e, 0x66, 0x66, 0, 1); /* pcmpgtd */
+            else x64_emit_sse38_rr(e, 0x37, 0, 1);            /* pcmpgtq */
+        }
+        x64_emit_movdqu_mx(e, SP(d), 0);
+        return true;
+    }
+    default: break;
+    }
+    VBin vb = vbin_of(op, lg);
+    if (!vb.op || !vx_ok(vb.ext)) return false;
+    int32_t d = vslot(g, in->dst);
+    if (op == IR_OP_vand && (is_c(g, a) || is_c(g, b))) {
+        /* The upper-half clear of 64-bit vector results: and with 0:~0 is
+         * MOVQ xmm, m64 (F3 0F 7E), which zeroes bits 127:64. */
+        IrVal k = is_c(g, b) ? b : a, x = k == b ? a : b;
+        if (T(g, k)->cval[0] == ~0ull && !T(g, k)->cval[1]) {
+            x64_emit_sse_rm(e, 0xf3, 0x7e, 0, SP(vslot(g, x)));
+            x64_emit_movdqu_mx(e, SP(d), 0);
+            return true;
+        }
+    }
+    vld(g, 0, a);
+    if (b == a) {
+        vbin_emit(e, vb, 0, 0);
+    } else {
+        vld(g, 1, b);
+        vbin_emit(e, vb, 0, 1);
+    }
+    x64_emit_movdqu_mx(e, SP(d), 0);
+    return true;
+}
+
 static void vec_op(Gen *g, const IrInsn *in)
 {
     X64Emit *e = &g->e;
     IrOp op = (IrOp)in->op;
+    if (op != IR_OP_vextract && op != IR_OP_vinsert && vec_inline(g, in)) {
+        free_dying(g);
+        return;
+    }
     /* vextract/vinsert inline (added for AArch64 scalar FP, which reads and
      * writes lane 0 of a V register on every instruction): a lane is a load
      * or store at its offset in the temp's frame copy. */
@@ -1359,11 +1879,21 @@ static void vec_op(Gen *g, const IrInsn *in)
             if (zero && in->aux == 0) {
                 x64_emit_movdqu_mx(e, SP(d), 1);
             } else {
-                x64_emit_movdqu_xm(e, 0, SP(vslot(g, a)));
+                vld(g, 0, a);
                 if (in->aux == 0) x64_emit_sse_rr(e, 0xf2, 0x10, 0, 1); /* movsd xmm0, xmm1 */
                 else x64_emit_sse_rr(e, 0, 0x16, 0, 1);                 /* movlhps xmm0, xmm1 */
                 x64_emit_movdqu_mx(e, SP(d), 0);
             }
+            free_dying(g);
+            return;
+        }
+        if (in->imm == 1 || have_sse41) {
+            /* PINSR into the whole vector and one 16-byte store: the next
+             * 16-byte load of the slot then forwards from that store (a
+             * narrow store into it would make the load wait for both). */
+            vld(g, 0, in->args[0]);
+            x64_emit_pinsr(e, (unsigned)in->imm, 0, v, (uint8_t)in->aux);
+            x64_emit_movdqu_mx(e, SP(d), 0);
             free_dying(g);
             return;
         }
@@ -1409,12 +1939,14 @@ static void vec_op(Gen *g, const IrInsn *in)
             g->fail = true;
             return;
         }
-        /* The body reads its operands from an IOp: one lives in the cold area. */
-        x64_align(&g->c, 8, 0);
-        IOp *ip = (IOp *)(void *)g->c.p;
+        /* The body reads its operands from an IOp: one lives in the cold area
+         * (placed after the slots: a constant's first slot writes its literal
+         * to the cold area). */
         IOp o = {.d = fslot(g, in->dst), .a = fslot(g, in->args[0]), .b = fslot(g, in->args[1]),
                  .c = fslot(g, in->args[2]), .aux = in->aux, .aux2 = (uint32_t)in->imm,
                  .imm = (uint64_t)(uintptr_t)fn};
+        x64_align(&g->c, 8, 0);
+        IOp *ip = (IOp *)(void *)g->c.p;
         for (size_t i = 0; i < sizeof(o); i++) x64_byte(&g->c, ((uint8_t *)&o)[i]);
         if (g->c.overflow) return;
         call_keep(g, e, (const void *)fn,
@@ -2091,6 +2623,20 @@ size_t x64_gen_head(uint8_t *buf, size_t len)
     };
     for (size_t k = 0; k < sizeof(fcv); k++) x64_byte(&e, ((const uint8_t *)&fcv)[k]);
     if (!e.overflow) fp_consts = fc;
+    x64_align(&e, 16, 0);
+    VecConsts *vc = (VecConsts *)(void *)e.p;
+    static const VecConsts vcv = {
+        .k70 = {0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70},
+        .k10 = {0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10},
+        .abs64 = {0x7fffffffffffffffull, 0x7fffffffffffffffull},
+        .inf64 = {0x7ff0000000000000ull, 0x7ff0000000000000ull},
+        .lo64 = {123ull << 52, 123ull << 52}, /* 2^-900 */
+        .abs32 = {0x7fffffffu, 0x7fffffffu, 0x7fffffffu, 0x7fffffffu},
+        .inf32 = {0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u},
+        .lo32 = {27u << 23, 27u << 23, 27u << 23, 27u << 23}, /* 2^-100 */
+    };
+    for (size_t k = 0; k < sizeof(vcv); k++) x64_byte(&e, ((const uint8_t *)&vcv)[k]);
+    if (!e.overflow) vec_consts = vc;
     x64_align(&e, 16, 0);
 
     jit_enter = (JitEnterFn)(void *)e.p;
