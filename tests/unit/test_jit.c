@@ -1056,6 +1056,48 @@ static void test_rv_smc(void **s)
     }
 }
 
+/* Extension idioms (slli c; srli/srai c, c = 32/48/56, become one zext/sext
+ * in the frontend): every (amount, kind) pair and mismatched amounts, under
+ * both engines, against the C values. */
+static void test_rv_ext_idioms(void **s)
+{
+    (void)s;
+    static const uint64_t ins[] = {0, 1, 0x7f, 0x80, 0xff, 0x8000, 0xffff, 0x7fffffff, 0x80000000,
+                                   0xffffffff, 0x123456789abcdef0ull, 0xfedcba9876543210ull,
+                                   0xffffffffffffffffull, 0x8000000000000000ull};
+    static const unsigned amt[][2] = {{32, 32}, {48, 48}, {56, 56}, {32, 31}, {31, 32}, {16, 16}, {0, 0}};
+    RvProc *ps[2] = {&rp_i, &rp_j};
+    const Engine *es[2] = {&interp_engine, &jit_engine};
+    for (size_t n = 0; n < sizeof(ins) / 8; n++)
+        for (size_t a = 0; a < sizeof(amt) / sizeof(amt[0]); a++) {
+            unsigned l = amt[a][0], r = amt[a][1];
+            /* t0 = a0 << l; t1 = t0 >>u r; t2 = t0 >>s r; a1 = t0 >>u r into itself. */
+            uint32_t prog[] = {
+                i_type((int32_t)l, 10, 1, 5, 0x13),            /* slli t0, a0, l */
+                i_type((int32_t)r, 5, 5, 6, 0x13),             /* srli t1, t0, r */
+                i_type((int32_t)(r | 0x400), 5, 5, 7, 0x13),   /* srai t2, t0, r */
+                i_type((int32_t)l, 10, 1, 11, 0x13),           /* slli a1, a0, l */
+                i_type((int32_t)r, 11, 5, 11, 0x13),           /* srli a1, a1, r */
+                0x00100073,                                    /* ebreak */
+            };
+            uint64_t t0 = ins[n] << l;
+            for (int k = 0; k < 2; k++) {
+                RvProc *p = ps[k];
+                memset(p->mem, 0, DIFF_MEM);
+                memcpy(p->mem + 0x1000, prog, sizeof(prog));
+                memset(p->cpu->x, 0, sizeof(p->cpu->x));
+                p->cpu->x[10] = ins[n];
+                assert_int_equal(rv_run(p, es[k], 0x1000), EXCP_BREAKPOINT);
+                if (p->cpu->x[5] != t0 || p->cpu->x[6] != t0 >> r ||
+                    p->cpu->x[7] != (uint64_t)((int64_t)t0 >> r) || p->cpu->x[11] != t0 >> r)
+                    fail_msg("%s: 0x%llx << %u >> %u: t0 0x%llx t1 0x%llx t2 0x%llx a1 0x%llx", es[k]->name,
+                             (unsigned long long)ins[n], l, r, (unsigned long long)p->cpu->x[5],
+                             (unsigned long long)p->cpu->x[6], (unsigned long long)p->cpu->x[7],
+                             (unsigned long long)p->cpu->x[11]);
+            }
+        }
+}
+
 /* A chained infinite loop still notices exit_request. */
 static void *poke(void *arg)
 {
@@ -1127,6 +1169,7 @@ int main(void)
         cmocka_unit_test(test_diff_random_fp),
         cmocka_unit_test(test_rv_random),
         cmocka_unit_test(test_rv_smc),
+        cmocka_unit_test(test_rv_ext_idioms),
         cmocka_unit_test(test_rv_interrupt),
         cmocka_unit_test(test_rv_compile_time),
     };

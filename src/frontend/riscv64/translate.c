@@ -178,10 +178,30 @@ static bool gen_unary_32(DisasContext *ctx, arg_r2 *a, IrOp op)
     return true;
 }
 
+/* srli/srai by c of a value just shifted left by the same c (slli): the
+ * compilers' zero-/sign-extension idioms without Zba/Zbb (zext.w is slli 32 +
+ * srli 32). One extension op instead of two shifts, off the critical path of
+ * the address arithmetic they usually feed; the slli's own result is kept. */
+static IrVal ext_idiom(DisasContext *ctx, IrVal v, IrOp op, unsigned c)
+{
+    const IrBlock *b = ctx->b;
+    if (ir_is_const(b, v) || (c != 32 && c != 48 && c != 56)) return IR_NONE;
+    const IrInsn *d = &b->insns[b->temps[v].def];
+    if (d->dst != v || d->op != IR_OP_shl || d->type != IR_I64 || !ir_is_const(b, d->args[1]) ||
+        b->temps[d->args[1]].cval[0] != c)
+        return IR_NONE;
+    static const IrOp zx[3] = {IR_OP_zext32, IR_OP_zext16, IR_OP_zext8};
+    static const IrOp sx[3] = {IR_OP_sext32, IR_OP_sext16, IR_OP_sext8};
+    unsigned k = c == 32 ? 0 : c == 48 ? 1 : 2;
+    return ir_op1(ctx->b, op == IR_OP_shr ? zx[k] : sx[k], IR_I64, d->args[0]);
+}
+
 static bool gen_shift_imm(DisasContext *ctx, arg_shift *a, IrOp op)
 {
-    IrVal v = get_gpr(ctx, a->rs1);
-    if (a->shamt) v = op2(ctx, op, IR_I64, v, cst(ctx, a->shamt));
+    IrVal v = get_gpr(ctx, a->rs1), e = IR_NONE;
+    if (a->shamt && op != IR_OP_shl) e = ext_idiom(ctx, v, op, a->shamt);
+    if (e != IR_NONE) v = e;
+    else if (a->shamt) v = op2(ctx, op, IR_I64, v, cst(ctx, a->shamt));
     set_gpr(ctx, a->rd, v);
     return true;
 }
