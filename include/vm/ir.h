@@ -321,6 +321,10 @@ void ir_goto_cond(IrBlock *b, IrVal c, uint64_t pc);
 void ir_goto_ind(IrBlock *b, IrVal pc, unsigned exit_flags);
 void ir_raise(IrBlock *b, unsigned excp, IrVal tval);
 
+/* Removes the nop instructions (passes turn dropped insns into nops first);
+ * each kept temp's definition index moves with its insn. */
+void ir_remove_nops(IrBlock *b);
+
 /* -- Checking and printing ---------------------------------------------------- */
 
 /* Returns true when the block is well-formed; otherwise writes one line

@@ -315,3 +315,14 @@ void ir_raise(IrBlock *b, unsigned excp, IrVal tval)
 {
     ir_emit(b, IR_OP_raise, IR_VOID, IR_NONE, tval, IR_NONE, IR_NONE, excp, 0);
 }
+
+void ir_remove_nops(IrBlock *b)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < b->ninsns; i++) {
+        if (b->insns[i].op == IR_OP_nop) continue;
+        if (b->insns[i].dst != IR_NONE) b->temps[b->insns[i].dst].def = n;
+        b->insns[n++] = b->insns[i];
+    }
+    b->ninsns = n;
+}

@@ -25,13 +25,6 @@ unsigned opt_drop_unused(IrBlock *b)
             if (in->args[k] != IR_NONE) used[in->args[k]] = 1;
     }
     free(used);
-    if (!dropped) return 0;
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < b->ninsns; i++) {
-        if (b->insns[i].op == IR_OP_nop) continue;
-        if (b->insns[i].dst != IR_NONE) b->temps[b->insns[i].dst].def = n;
-        b->insns[n++] = b->insns[i];
-    }
-    b->ninsns = n;
+    if (dropped) ir_remove_nops(b);
     return dropped;
 }

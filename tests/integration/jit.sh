@@ -9,6 +9,9 @@
 #                          pool fills and is flushed again and again mid-run
 #                          (SIGALRM handlers running guest code meanwhile);
 #                          output = native, and -d jit-stats counts >= 3 flushes
+#   <arch>/perfmap         -d perfmap writes /tmp/perf-PID.map: one
+#                          "START SIZE guest_PC" line per block, the entry
+#                          block among them, output unchanged
 # Expected output: the native build of the same program.
 SUITE=jit
 . "$(dirname "$0")/lib.sh"
@@ -67,4 +70,32 @@ for arch in $(guest_arches); do
         ;;
     *) echo "$SUITE_OUT" ;;
     esac
+done
+
+# -d perfmap: perf's JIT map, named after vm's pid (removed afterwards).
+for arch in $(guest_arches); do
+    name=$arch/perfmap
+    G=$BUILD/guest/$arch
+    if [ -f "$BUILD/guest/$arch.skipped" ]; then skip "$name" "$(cat "$BUILD/guest/$arch.skipped")"; continue; fi
+    if [ -n "$vm_why" ]; then fail "$name" "$vm_why"; continue; fi
+    out=$WORK/$arch-perfmap.out
+    $VM -d perfmap "$G/hello" >"$out" 2>&1 &
+    pid=$!
+    wait $pid
+    rc=$?
+    map=/tmp/perf-$pid.map
+    entry=$(od -A n -t x8 -j 24 -N 8 "$G/hello" | tr -d ' ' | sed 's/^0*//')
+    "$NAT/hello" >"$WORK/$arch-perfmap.native" 2>&1
+    if [ "$rc" != 0 ] || ! cmp -s "$out" "$WORK/$arch-perfmap.native"; then
+        fail "$name" "vm -d perfmap hello: status $rc, output differs from native"
+    elif [ ! -s "$map" ]; then
+        fail "$name" "no $map written"
+    elif grep -vqE '^[0-9a-f]+ [0-9a-f]+ guest_[0-9a-f]+(_cold)?$' "$map"; then
+        fail "$name" "malformed line in $map: $(grep -vE '^[0-9a-f]+ [0-9a-f]+ guest_[0-9a-f]+(_cold)?$' "$map" | head -1)"
+    elif ! grep -q " guest_$entry\$" "$map"; then
+        fail "$name" "no block for the entry point 0x$entry in $map"
+    else
+        pass "$name"
+    fi
+    rm -f "$map"
 done

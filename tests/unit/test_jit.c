@@ -28,7 +28,7 @@
 #include "vm/opt.h"
 
 #include "diff_harness.h"
-#include "ir_fake_guest.h"
+#include "fake_pair.h"
 #include "rv_encode.h"
 
 /* -- Emitter vs capstone --------------------------------------------------------- */
@@ -143,29 +143,6 @@ static void test_enc_branches(void **s)
 }
 
 /* -- The fake IR guest for op-by-op differential tests (ir_fake_guest.h) ------------- */
-
-static TCpu ti, tj; /* interpreter, JIT */
-static uint8_t gmem_i[65536], gmem_j[65536];
-#define FAKE_MEM sizeof(gmem_i)
-
-static int fake_setup(void **state)
-{
-    (void)state;
-    fake_regs_init();
-    log_levels[LOG_IR] = LOG_DEBUG; /* verify every hand-built block */
-    ti.cs.arch = tj.cs.arch = &test_arch;
-    assert_int_equal(interp_engine.cpu_init(&ti.cs), 0);
-    assert_int_equal(jit_engine.cpu_init(&tj.cs), 0);
-    return 0;
-}
-
-static int fake_teardown(void **state)
-{
-    (void)state;
-    interp_engine.cpu_free(&ti.cs);
-    jit_engine.cpu_free(&tj.cs);
-    return 0;
-}
 
 static int run_fake(TCpu *c, const Engine *e) { return diff_run(&c->cs, e, 0x1000); }
 

@@ -27,30 +27,7 @@
 #include "vm/tlb.h"
 
 #include "diff_harness.h"
-#include "ir_fake_guest.h"
-
-static TCpu ti, tj; /* interpreter, JIT */
-static uint8_t gmem_i[65536], gmem_j[65536];
-#define FAKE_MEM sizeof(gmem_i)
-
-static int setup(void **state)
-{
-    (void)state;
-    fake_regs_init();
-    log_levels[LOG_IR] = LOG_DEBUG; /* verify every hand-built block */
-    ti.cs.arch = tj.cs.arch = &test_arch;
-    assert_int_equal(interp_engine.cpu_init(&ti.cs), 0);
-    assert_int_equal(jit_engine.cpu_init(&tj.cs), 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    interp_engine.cpu_free(&ti.cs);
-    jit_engine.cpu_free(&tj.cs);
-    return 0;
-}
+#include "fake_pair.h"
 
 /* Runs both engines from the same registers and memory; returns the
  * interpreter's exception after checking that everything agrees. */
@@ -565,9 +542,9 @@ int main(void)
         cmocka_unit_test(test_enc_psrlq), cmocka_unit_test(test_enc_cmpltpd), cmocka_unit_test(test_enc_cmpleps),
         cmocka_unit_test(test_enc_movmskpd), cmocka_unit_test(test_enc_pinsrb), cmocka_unit_test(test_enc_pinsrw),
         cmocka_unit_test(test_enc_pinsrd), cmocka_unit_test(test_enc_pinsrq),
-        cmocka_unit_test_setup_teardown(test_vec_ops, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_vec_fp, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mem128, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vec_ops, fake_setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(test_vec_fp, fake_setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(test_mem128, fake_setup, fake_teardown),
         cmocka_unit_test_setup_teardown(test_mem128_sys, sys_setup, sys_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -568,14 +568,7 @@ static void a64_drop_dead(IrBlock *b)
         for (unsigned k = 0; k < IR_MAX_ARGS; k++)
             if (in->args[k] != IR_NONE) used[in->args[k]] = 1;
     }
-    /* Compact; each kept temp's definition index moves with its insn. */
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < b->ninsns; i++) {
-        if (b->insns[i].op == IR_OP_nop) continue;
-        if (b->insns[i].dst != IR_NONE) b->temps[b->insns[i].dst].def = n;
-        b->insns[n++] = b->insns[i];
-    }
-    b->ninsns = n;
+    ir_remove_nops(b);
 }
 
 /* -- The block loop ---------------------------------------------------------------- */
