@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cc=${RV_CC:-riscv64-linux-gnu-gcc}
 command -v "$cc" >/dev/null 2>&1 || { echo "no $cc" >&2; exit 2; }
 mkdir -p "$out"
-for t in traps irq paging pmp echo smc escape; do
+for t in traps irq paging pmp echo smc escape rtc; do
     "$cc" -nostdlib -nostartfiles -static -march=rv64gc -mabi=lp64d -mcmodel=medany -O2 \
         -ffreestanding -fno-pic -no-pie -Wall -Werror -T "$here/link.ld" -Wl,--build-id=none -Wl,--no-warn-rwx-segments \
         -o "$out/$t.elf" "$here/crt.S" "$here/bm.c" "$here/$t.c"

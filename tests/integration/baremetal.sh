@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Bare-metal RISC-V programs (tests/baremetal: traps, interrupts, Sv39/48/57
-# paging, PMP, self-modifying code, two harts on a flushing JIT cache, accesses
-# and page tables pointing outside the machine's memory) on
+# paging, PMP, self-modifying code, two harts on a flushing JIT cache, the
+# goldfish RTC (time, rate, alarm through the PLIC; rtc.sh compares it with the
+# host clock), accesses and page tables pointing outside the machine's memory) on
 # `vm -M virt -bios none -kernel PROG.elf -nographic`; each must end through
 # the test finisher with 0x5555, i.e. exit status 0. Each runs under both
 # engines: NAME on the interpreter, NAME-jit on the JIT
 # (VM_BAREMETAL_ACCEL="interp" or "jit" runs only one).
 source "$(dirname "$0")/lib.sh"
 
-PROGS="traps irq paging pmp smc smpjit escape"
+PROGS="traps irq paging pmp smc smpjit escape rtc"
 # Extra arguments per program and engine: smpjit runs on two harts, and under
 # the JIT with the smallest code cache, so that it is flushed many times
 # while both harts run (tests/baremetal/smpjit.c).
