@@ -95,6 +95,10 @@ enum { TLB_PROT_READ = 1, TLB_PROT_WRITE = 2, TLB_PROT_EXEC = 4 };
 /* Translates one block for an engine: resets b, runs the arch's translate,
  * verifies the IR (debug builds, or VM_LOG=ir=debug) and writes -d in_asm / -d ir. */
 void frontend_translate(CpuState *cpu, IrBlock *b, uint64_t pc);
+/* -d exec / -d cpu, for an engine about to run the block at pc (flags: its
+ * tb_flags): the exec line and/or the guest registers, as one unit in
+ * log_file. Engines call it only when logd_enabled(LOGD_EXEC | LOGD_CPU). */
+void frontend_log_block(CpuState *cpu, uint64_t pc, uint64_t flags);
 
 const GuestArch *arch_by_name(const char *name);
 const GuestArch *arch_by_elf(uint16_t machine);

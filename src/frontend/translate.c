@@ -121,3 +121,22 @@ void frontend_translate(CpuState *cpu, IrBlock *b, uint64_t pc)
         funlockfile(f);
     }
 }
+
+/* -- Block entry logs ---------------------------------------------------------------- */
+
+void frontend_log_block(CpuState *cpu, uint64_t pc, uint64_t flags)
+{
+    FILE *f = log_file ? log_file : stderr;
+    flockfile(f); /* one vCPU's header and dump stay together with -smp N */
+    if (logd_enabled(LOGD_EXEC))
+        fprintf(f, "exec: cpu %d pc 0x%016" PRIx64 " flags 0x%" PRIx64 "\n", cpu->cpu_index, pc,
+                flags);
+    if (logd_enabled(LOGD_CPU)) {
+        fprintf(f, "cpu %d pc 0x%016" PRIx64 ":\n", cpu->cpu_index, pc);
+        if (cpu->arch->dump_regs)
+            cpu->arch->dump_regs(cpu, f);
+        else
+            fprintf(f, "(no register dump for %s)\n", cpu->arch->name);
+    }
+    funlockfile(f);
+}

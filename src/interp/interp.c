@@ -130,14 +130,6 @@ DEF_COND(TSTNE, tstne, (a & b) != 0)
  * pos + len <= width). */
 static inline uint64_t mask_of(unsigned len) { return len >= 64 ? ~0ull : (1ull << len) - 1; }
 
-/* -- Logging ---------------------------------------------------------------------------- */
-
-static void __attribute__((noinline, cold)) log_exec(CpuState *cpu, const IBlock *tb)
-{
-    fprintf(log_file ? log_file : stderr, "exec: cpu %d pc 0x%016" PRIx64 " flags 0x%" PRIx64 "\n",
-            cpu->cpu_index, tb->pc, tb->flags);
-}
-
 /* -- The threaded-code loop -------------------------------------------------------------- */
 
 const void *const *interp_handlers;
@@ -204,7 +196,9 @@ enter:
         cpu->exception = EXCP_INTERRUPT;
         return EXCP_INTERRUPT;
     }
-    if (logd_enabled(LOGD_EXEC)) log_exec(cpu, tb);
+    /* -d exec / -d cpu: every entry, chained or not, comes through here, so
+     * each executed block is shown, with the registers it starts from. */
+    if (logd_enabled(LOGD_EXEC | LOGD_CPU)) frontend_log_block(cpu, tb->pc, tb->flags);
     ip = tb->ops;
     goto *ip->h;
 

@@ -347,7 +347,8 @@ again:;
     int32_t init = jit_tier_initial_count();
     for (int attempt = 0;; attempt++) {
         JitCompile jc = {.ir = &v->ir, .blk = b, .stats = logd_enabled(LOGD_JIT_STATS), .sys = sys,
-                         .tlb_stats = sys && logd_enabled(LOGD_TLB_STATS)};
+                         .tlb_stats = sys && logd_enabled(LOGD_TLB_STATS),
+                         .trace = logd_enabled(LOGD_EXEC | LOGD_CPU)};
         uint8_t *hot = c->hot;
         if (init) {
             /* The countdown cell sits in the hot area just before the code. */

@@ -111,8 +111,6 @@ static int jit_exec(CpuState *cpu)
             tb_gen = __atomic_load_n(&c->gen, __ATOMIC_SEQ_CST);
             tb = jit_find(cpu, v, cpu->pc, tb_flags_of(cpu));
         }
-        if (logd_enabled(LOGD_EXEC))
-            fprintf(log_file ? log_file : stderr, "exec: cpu %d pc 0x%016" PRIx64 "\n", cpu->cpu_index, tb->pc);
         __atomic_store_n(&v->in_code, 1, __ATOMIC_SEQ_CST);
         if (jit_unlikely(c->flush_pending || __atomic_load_n(&c->gen, __ATOMIC_SEQ_CST) != tb_gen)) {
             /* A flush waits for us: step out and let it happen. */
@@ -122,6 +120,10 @@ static int jit_exec(CpuState *cpu)
             tb = NULL;
             continue;
         }
+        /* -d exec / -d cpu: blocks translated under them return here from
+         * every exit (JitCompile.trace), so each executed block is shown, after
+         * the flush check (a block given up there would be shown twice). */
+        if (logd_enabled(LOGD_EXEC | LOGD_CPU)) frontend_log_block(cpu, tb->pc, tb->flags);
         v->st.n_dispatch++;
         uintptr_t r = jit_enter(cpu, v, tb->code);
         /* Still in code: the exit record (in its block) cannot be freed yet. */

@@ -230,6 +230,8 @@ typedef struct JitCompile {
     bool stats;            /* -d jit-stats: count block entries and indirect exits */
     bool tlb_stats;        /* -d tlb-stats: count inline TLB hits (system mode) */
     bool sys;              /* system mode: indirect and cross-page exits look up by physical pc */
+    bool trace;            /* -d exec/cpu: every exit returns to the dispatcher (no chaining,
+                            * loop back edge or jump-cache jump), which logs each block */
     size_t hot_used, cold_used;
 } JitCompile;
 

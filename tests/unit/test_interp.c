@@ -3,6 +3,7 @@
  * (bounds, sign, endianness, alignment, atomics), exits and chaining, exit
  * requests, helpers, invalidation, plus a hot-loop speed measurement. A tiny
  * fake guest whose translator builds hand-written IR blocks drives it all. */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -782,6 +783,41 @@ static void test_log_exec(void **state)
     assert_int_equal(n2000, 1);
 }
 
+/* -d cpu: before each executed block (chained ones included), a header and
+ * the registers as that block finds them. The fake guest's dump: pc and x0. */
+static void t_dump_regs(CpuState *cpu, FILE *f)
+{
+    fprintf(f, "pc %" PRIx64 " x0 %" PRIu64 "\n", cpu->pc, ((TCpu *)cpu)->x[0]);
+}
+
+static void test_log_cpu(void **state)
+{
+    (void)state;
+    GuestArch arch = test_arch;
+    arch.dump_regs = t_dump_regs;
+    g_build = build_loop;
+    g_loop_n = 3;
+    FILE *saved = log_file, *f = tmpfile();
+    assert_non_null(f);
+    log_file = f;
+    log_mask |= LOGD_CPU;
+    tc.cs.arch = &arch;
+    int r = run_at(0x1000);
+    tc.cs.arch = &test_arch;
+    log_mask &= ~LOGD_CPU;
+    log_file = saved;
+    assert_int_equal(r, EXCP_BREAKPOINT);
+    char buf[1024] = {0};
+    rewind(f);
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    assert_string_equal(buf, "cpu 0 pc 0x0000000000001000:\npc 1000 x0 0\n"
+                             "cpu 0 pc 0x0000000000001000:\npc 1000 x0 1\n"
+                             "cpu 0 pc 0x0000000000001000:\npc 1000 x0 2\n"
+                             "cpu 0 pc 0x0000000000002000:\npc 2000 x0 3\n");
+}
+
 /* Helpers. */
 static int g_calls;
 static uint64_t h_count(CpuState *cpu)
@@ -1303,6 +1339,7 @@ int main(void)
         cmocka_unit_test_setup(test_atomics, reset),
         cmocka_unit_test_setup(test_loop_chaining, reset),
         cmocka_unit_test_setup(test_log_exec, reset),
+        cmocka_unit_test_setup(test_log_cpu, reset),
         cmocka_unit_test_setup(test_exit_request, reset),
         cmocka_unit_test_setup(test_goto_ind, reset),
         cmocka_unit_test_setup(test_nochain_flags, reset),

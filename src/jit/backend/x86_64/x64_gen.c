@@ -607,7 +607,9 @@ static uint8_t *exit_stub(Gen *g, JitExit *x)
 {
     uint8_t *s = g->c.p;
     store_pc(&g->c, x->pc);
-    if (g->jc->sys && !jit_same_page(x->pc, g->ir->pc)) {
+    if (g->jc->trace) {
+        ret_to_dispatcher(&g->c, JIT_RET_NOCHAIN); /* never chained: the dispatcher logs */
+    } else if (g->jc->sys && !jit_same_page(x->pc, g->ir->pc)) {
         /* -d jit-stats (jitsys): cross-page exits, looked up like indirect ones. */
         if (g->jc->stats) x64_emit_alu_mi(&g->c, X64_ADD, true, M(R_VCPU, (int32_t)JIT_VCPU_NXDIRECT_OFF), 1);
         sys_lookup_jump(g, &g->c, (uint64_t)(uintptr_t)x);
@@ -2272,7 +2274,7 @@ static void gen_insn(Gen *g, uint32_t i)
     case IR_OP_goto_ind: {
         load(g, X64_RAX, in->args[0]);
         x64_emit_mov_mr(e, true, M(R_CPU, offsetof(CpuState, pc)), X64_RAX);
-        if (in->aux & IR_EXIT_NOCHAIN) {
+        if ((in->aux & IR_EXIT_NOCHAIN) || g->jc->trace) {
             emit_nochain(g);
             return;
         }
@@ -2358,7 +2360,7 @@ static void choose_pins(Gen *g)
 {
     const IrBlock *ir = g->ir;
     uint32_t back = 0; /* the first back edge: what comes after runs once, on the way out */
-    if (g->jc->sys || !ir->nregs) return;
+    if (g->jc->sys || g->jc->trace || !ir->nregs) return; /* trace: no back edge in code */
     for (uint32_t i = 0; i < ir->ninsns; i++) {
         const IrInsn *in = &ir->insns[i];
         if (in->op == IR_OP_call) return;
