@@ -78,6 +78,10 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null || mknod /dev/console c 5 1
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null
 for m in $(cat /etc/modules); do insmod "/lib/modules/$m.ko" 2>/dev/null; done
 mdev -s 2>/dev/null
+# The kernel opened /dev/console before /init ran: with console=hvc0 the
+# virtio console only exists now that virtio_mmio (a module here) is loaded,
+# so stdout was never open. Open the console now that it is there.
+if [ ! -e /proc/self/fd/1 ]; then exec </dev/console >/dev/console 2>&1; fi
 hostname vm
 echo "vm-initramfs: boot ok ($(uname -m), $(nproc) cpus)"
 test=""; cmd=""

@@ -24,6 +24,8 @@ typedef enum MachinePower {
 /* What the service layer hands a machine when creating it. */
 typedef struct MachineHost {
     CharDev *serial; /* the first UART's backend; NULL = output discarded */
+    /* -chardev backends, one per VmOptions.chardevs entry (NULL = null backend). */
+    CharDev **chardevs;
     /* Called from a vCPU thread; the service layer stops every vCPU. */
     void (*power)(void *opaque, MachinePower what, int status);
     void *opaque;

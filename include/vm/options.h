@@ -10,6 +10,7 @@
 #define VM_MAX_DRIVES 8
 #define VM_MAX_NETDEVS 4
 #define VM_MAX_NUMA 8
+#define VM_MAX_CHARDEVS 8
 
 typedef enum VmMode { VM_MODE_USER, VM_MODE_SYSTEM } VmMode;
 
@@ -27,6 +28,16 @@ typedef struct VmNetdev {
     const char *hostfwd[4];
     int nhostfwd;
 } VmNetdev;
+
+/* -chardev BACKEND,id=ID,...: a host endpoint a device names with chardev=ID. */
+typedef struct VmChardev {
+    const char *id;
+    /* The backend as the -serial syntax spells it ("stdio", "file:PATH",
+     * "unix:PATH", "unix:PATH,server[,wait]"), so the service layer opens both
+     * with one parser; NULL for "null" (output discarded, no input). */
+    const char *spec;
+    const char *arg; /* the -chardev argument as given, for messages */
+} VmChardev;
 
 typedef struct VmNuma {
     uint64_t mem;     /* bytes, 0 = unspecified */
@@ -63,6 +74,7 @@ typedef struct VmOptions {
     VmDrive drives[VM_MAX_DRIVES]; int ndrives;
     VmNetdev netdevs[VM_MAX_NETDEVS]; int nnetdevs;
     const char *devices[8]; int ndevices; /* -device */
+    VmChardev chardevs[VM_MAX_CHARDEVS]; int nchardevs; /* -chardev */
     bool nographic;
     const char *serial;  /* stdio|file:F|unix:PATH */
     const char *monitor; /* stdio|unix:PATH */
@@ -78,6 +90,12 @@ typedef struct VmOptions {
 /* Parses argv. Returns 0 on success, 1 when --help/--version was handled
  * (exit 0), or -1 after printing one error line (exit 1). */
 int options_parse(VmOptions *o, int argc, char **argv);
+
+/* -device SPEC names a virtio console (virtio-console[-device], QEMU's virtconsole). */
+bool options_is_virtio_console(const char *device);
+/* The index in o->chardevs of the chardev=ID a -device SPEC names, or -1.
+ * options_parse has checked every virtio console's chardev= already. */
+int options_chardev_index(const VmOptions *o, const char *device);
 
 /* Parses "1G", "512M", "1024" (MiB when no suffix, like QEMU's -m). */
 int options_parse_size(const char *s, uint64_t *out);

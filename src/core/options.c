@@ -502,6 +502,189 @@ static int opt_monitor(VmOptions *o, const char *opt, const char *arg)
     return 0;
 }
 
+/* -- -chardev and the devices that name one ---------------------------------------- */
+
+/* QEMU's -chardev BACKEND,id=ID[,path=P][,server=on|off][,wait=on|off] for the
+ * backends vm has (those -serial takes). The result is the -serial spelling
+ * of the same endpoint, which the service layer opens (one parser for both). */
+static int opt_chardev(VmOptions *o, const char *opt, const char *arg)
+{
+    if (o->nchardevs == VM_MAX_CHARDEVS) {
+        vm_error("%s: too many character devices (at most %d)", opt, VM_MAX_CHARDEVS);
+        return -1;
+    }
+    KvList kv;
+    if (kv_split(arg, &kv, opt)) return -1;
+    const char *be = kv.key[0];
+    if (kv.val[0] || !*be) {
+        vm_error("%s %s: expected BACKEND,id=ID first (stdio, file, socket or null)", opt, arg);
+        return -1;
+    }
+    bool is_file = !strcmp(be, "file"), is_sock = !strcmp(be, "socket");
+    if (!is_file && !is_sock && strcmp(be, "stdio") && strcmp(be, "null")) {
+        vm_error("%s %s: backend '%s' is not supported (use stdio, file, socket or null)", opt, arg, be);
+        return -1;
+    }
+    const char *id = NULL, *path = NULL;
+    bool server = false, wait = true; /* QEMU: a server waits for its client by default */
+    for (int i = 1; i < kv.n; i++) {
+        const char *k = kv.key[i], *v = kv.val[i];
+        /* QEMU's old bare flags: "server", "nowait". */
+        if (!v && is_sock && (!strcmp(k, "server") || !strcmp(k, "nowait"))) {
+            if (!strcmp(k, "server")) server = true;
+            else wait = false;
+            continue;
+        }
+        if (!v) {
+            vm_error("%s %s: expected key=value, got '%s'", opt, arg, k);
+            return -1;
+        }
+        if (!strcmp(k, "id")) {
+            id = v;
+        } else if ((is_file || is_sock) && !strcmp(k, "path")) {
+            path = v;
+        } else if (is_sock && (!strcmp(k, "server") || !strcmp(k, "wait"))) {
+            bool b;
+            if (!parse_bool(v, &b)) {
+                vm_error("%s %s: %s expects on or off, got '%s'", opt, arg, k, v);
+                return -1;
+            }
+            if (!strcmp(k, "server")) server = b;
+            else wait = b;
+        } else if (is_sock && (!strcmp(k, "host") || !strcmp(k, "port"))) {
+            vm_error("%s %s: TCP sockets are not supported (use a unix socket: path=PATH)", opt, arg);
+            return -1;
+        } else {
+            vm_error("%s %s: unknown key '%s' for backend %s (known: id%s)", opt, arg, k, be,
+                     is_sock ? " path server wait" : is_file ? " path" : "");
+            return -1;
+        }
+    }
+    if (!id || !*id) {
+        vm_error("%s %s: missing id=ID", opt, arg);
+        return -1;
+    }
+    for (int i = 0; i < o->nchardevs; i++)
+        if (!strcmp(o->chardevs[i].id, id)) {
+            vm_error("%s %s: duplicate id '%s' (already used by -chardev %s)", opt, arg, id,
+                     o->chardevs[i].arg);
+            return -1;
+        }
+    if ((is_file || is_sock) && (!path || !*path)) {
+        vm_error("%s %s: missing path=PATH", opt, arg);
+        return -1;
+    }
+    if (is_sock && strchr(path, ',')) { /* the unix: spelling ends the path at a comma */
+        vm_error("%s %s: a socket path with a comma is not supported", opt, arg);
+        return -1;
+    }
+    const char *spec = NULL;
+    if (!strcmp(be, "stdio")) {
+        spec = "stdio";
+    } else if (path) {
+        size_t l = strlen(path) + 32;
+        char *sp = malloc(l);
+        if (!sp) abort();
+        snprintf(sp, l, "%s%s%s", is_file ? "file:" : "unix:", path,
+                 !server ? "" : wait ? ",server,wait" : ",server");
+        spec = sp;
+    }
+    o->chardevs[o->nchardevs++] = (VmChardev){.id = id, .spec = spec, .arg = arg};
+    return 0;
+}
+
+/* Is spec ("virtio-console,chardev=c0") a device of that type? The names are
+ * the device's, QEMU's -device spelling included. */
+static bool device_is(const char *spec, const char *const *names)
+{
+    size_t tl = strcspn(spec, ",");
+    for (; *names; names++)
+        if (strlen(*names) == tl && !strncmp(spec, *names, tl)) return true;
+    return false;
+}
+
+static const char *const virtio_console_names[] = {"virtio-console", "virtio-console-device",
+                                                   "virtconsole", NULL};
+
+bool options_is_virtio_console(const char *device) { return device_is(device, virtio_console_names); }
+
+int options_chardev_index(const VmOptions *o, const char *device)
+{
+    KvList kv;
+    if (kv_split(device, &kv, "-device")) return -1;
+    for (int i = 1; i < kv.n; i++) {
+        if (!kv.val[i] || strcmp(kv.key[i], "chardev")) continue;
+        for (int k = 0; k < o->nchardevs; k++)
+            if (!strcmp(o->chardevs[k].id, kv.val[i])) return k;
+    }
+    return -1;
+}
+
+/* After the whole command line: every -device virtio-console names a
+ * -chardev no other device uses, and the terminal has one owner. */
+static int check_chardevs(const VmOptions *o)
+{
+    int user[VM_MAX_CHARDEVS];
+    for (int i = 0; i < VM_MAX_CHARDEVS; i++) user[i] = -1;
+    for (int d = 0; d < o->ndevices; d++) {
+        const char *spec = o->devices[d];
+        if (!device_is(spec, virtio_console_names)) continue;
+        KvList kv;
+        if (kv_split(spec, &kv, "-device")) return -1;
+        const char *id = NULL;
+        for (int i = 1; i < kv.n; i++) {
+            if (kv.val[i] && !strcmp(kv.key[i], "chardev")) id = kv.val[i];
+            else if (!kv.val[i] || strcmp(kv.key[i], "id")) {
+                vm_error("-device %s: unknown key '%s' (known: chardev id)", spec, kv.key[i]);
+                return -1;
+            }
+        }
+        if (!id || !*id) {
+            vm_error("-device %s: missing chardev=ID (give -chardev BACKEND,id=ID too)", spec);
+            return -1;
+        }
+        int k = options_chardev_index(o, spec);
+        if (k < 0) {
+            vm_error("-device %s: no -chardev with id '%s'", spec, id);
+            return -1;
+        }
+        if (user[k] >= 0) {
+            vm_error("-device %s: chardev '%s' is already used by -device %s", spec, id,
+                     o->devices[user[k]]);
+            return -1;
+        }
+        user[k] = d;
+    }
+    /* The terminal (stdio) has one owner: the serial console and the monitor
+     * share it through Ctrl-A c, a -chardev stdio cannot join them. */
+    const char *ser = o->serial ? o->serial : "stdio";
+    bool serial_stdio = !strcmp(ser, "stdio") || !strcmp(ser, "mon:stdio");
+    bool mon_stdio = o->monitor && (!strcmp(o->monitor, "stdio") || !strcmp(o->monitor, "mon:stdio"));
+    const VmChardev *first = NULL;
+    for (int i = 0; i < o->nchardevs; i++) {
+        const VmChardev *c = &o->chardevs[i];
+        if (!c->spec || strcmp(c->spec, "stdio")) continue;
+        if (first) {
+            vm_error("-chardev %s: stdio is already used by -chardev %s (the terminal has one owner)",
+                     c->arg, first->arg);
+            return -1;
+        }
+        first = c;
+        if (serial_stdio) {
+            vm_error("-chardev %s: stdio is already the serial console's (%s); give -serial none "
+                     "or -serial file:FILE to hand the terminal to this chardev",
+                     c->arg, o->serial ? "-serial stdio" : "-serial defaults to stdio");
+            return -1;
+        }
+        if (mon_stdio) {
+            vm_error("-chardev %s: stdio is already the monitor's (-monitor %s); the terminal has "
+                     "one owner", c->arg, o->monitor);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int opt_gdb(VmOptions *o, const char *opt, const char *arg)
 {
     const char *colon = !strncmp(arg, "tcp:", 4) ? strrchr(arg + 4, ':') : NULL;
@@ -661,6 +844,7 @@ static const OptDef opt_defs[] = {
     {"device", true, M_SYS, opt_device},
     {"nographic", false, M_SYS, opt_nographic},
     {"serial", true, M_SYS, opt_serial},
+    {"chardev", true, M_SYS, opt_chardev},
     {"monitor", true, M_SYS, opt_monitor},
     {"gdb", true, M_SYS, opt_gdb},
     {"s", false, M_SYS, opt_s},
@@ -717,6 +901,8 @@ static void print_usage(FILE *f)
             "  -device NAME[,k=v...]      add a device (virtio-net,netdev=ID, ...)\n"
             "  -nographic                 no display; serial and monitor on stdio\n"
             "  -serial stdio|file:F|unix:PATH|none\n"
+            "  -chardev stdio|file|socket|null,id=ID[,path=P][,server=on|off][,wait=on|off]\n"
+            "  -device virtio-console,chardev=ID   a virtio console (hvc0) on that chardev\n"
             "  -monitor stdio|unix:PATH|none\n"
             "  -gdb tcp::PORT             gdb server; -s = -gdb tcp::1234\n"
             "  -S                         wait for gdb before running\n"
@@ -819,6 +1005,7 @@ int options_parse(VmOptions *o, int argc, char **argv)
             vm_error("option '-%s' is for user mode (a PROGRAM), not for system mode", user_opt);
             return -1;
         }
+        if (check_chardevs(o)) return -1;
     } else if (o->program) {
         if (sys_opt) {
             vm_error("option '-%s' is for system mode (-kernel), not for running a program",

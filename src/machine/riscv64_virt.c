@@ -706,8 +706,20 @@ static int virt_devices(Virt *v)
                 return -1;
             }
             if (virt_add_virtio(v, blk, dev, "blk")) goto fail;
+        } else if (options_is_virtio_console(spec)) {
+            /* options_parse checked chardev=ID names a -chardev used once. */
+            int k = options_chardev_index(o, spec);
+            if (k < 0) {
+                vm_error("-device %s: no -chardev with that id (give chardev=ID)", spec);
+                return -1;
+            }
+            CharDev *chr = v->host.chardevs ? v->host.chardevs[k] : NULL;
+            dev = virt_dev_slot(v);
+            VirtioMmio *cons = virtio_console_new(pm, plic_irq_line(v->plic, VIRT_VIRTIO_IRQ + v->nvirtio), chr, dev);
+            if (!cons || virt_add_virtio(v, cons, dev, "console")) goto fail;
         } else {
-            vm_error("-device %.*s: unknown device for virt (virtio-net, virtio-blk, virtio-rng)", (int)tl, spec);
+            vm_error("-device %.*s: unknown device for virt (virtio-net, virtio-blk, virtio-rng, virtio-console)",
+                     (int)tl, spec);
             return -1;
         }
     }

@@ -17,6 +17,7 @@
 
 #include "service/sys_int.h"
 #include "vm/log.h"
+#include "vm/options.h"
 
 /* -- The terminal ---------------------------------------------------------------------- */
 
@@ -191,14 +192,17 @@ static void sys_char_read_ready(CharDev *cd)
     if (c->wake_fd >= 0 && write(c->wake_fd, &b, 1) < 0) { /* the loop polls anyway */ }
 }
 
-static int sys_unix_open(SysChar *c, const char *spec, char *err, size_t errlen)
+/* spec: "PATH[,server[,wait]]" ("nowait" after server is accepted and is the
+ * default, as -serial always had it). label names the option in messages. */
+static int sys_unix_open(SysChar *c, const char *spec, const char *label, char *err, size_t errlen)
 {
     char path[108];
     const char *comma = strchr(spec, ',');
     size_t n = comma ? (size_t)(comma - spec) : strlen(spec);
     bool server = comma && !strncmp(comma + 1, "server", 6);
+    bool wait = server && strstr(comma + 1, ",wait") != NULL;
     if (!n || n >= sizeof(path)) {
-        snprintf(err, errlen, "-serial unix:%s: bad socket path", spec);
+        snprintf(err, errlen, "%s: bad socket path (at most %zu bytes)", label, sizeof(path) - 1);
         return -1;
     }
     memcpy(path, spec, n);
@@ -210,6 +214,18 @@ static int sys_unix_open(SysChar *c, const char *spec, char *err, size_t errlen)
     if (server) {
         unlink(path);
         if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1)) goto fail;
+        if (wait) {
+            /* QEMU's server=on,wait=on: the guest starts once a client is
+             * there, so it sees all the output from the first byte. */
+            fprintf(stderr, "vm: %s: waiting for a connection on %s\n", label, path);
+            int cfd;
+            do cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+            while (cfd < 0 && errno == EINTR);
+            if (cfd < 0) goto fail;
+            close(fd);
+            c->in_fd = c->out_fd = cfd;
+            return 0;
+        }
         c->listen_fd = fd;
         return 0;
     }
@@ -217,13 +233,14 @@ static int sys_unix_open(SysChar *c, const char *spec, char *err, size_t errlen)
     c->in_fd = c->out_fd = fd;
     return 0;
 fail:
-    snprintf(err, errlen, "-serial unix:%s: %s", path, strerror(errno));
+    snprintf(err, errlen, "%s: %s", label, strerror(errno));
     if (fd >= 0) close(fd);
     return -1;
 }
 
-SysChar *sys_char_open(const char *spec, int wake_fd, SysQuitFn quit, void *quit_opaque,
-                       char *err, size_t errlen)
+/* label: how messages name the option ("-serial unix:P", "-chardev socket,..."). */
+static SysChar *sys_char_open_as(const char *spec, const char *label, int wake_fd, SysQuitFn quit,
+                                 void *quit_opaque, char *err, size_t errlen)
 {
     SysChar *c = calloc(1, sizeof(*c));
     if (!c) {
@@ -246,22 +263,30 @@ SysChar *sys_char_open(const char *spec, int wake_fd, SysQuitFn quit, void *quit
         c->kind = SYS_CHAR_FILE;
         c->out_fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (c->out_fd < 0) {
-            snprintf(err, errlen, "-serial %s: %s", spec, strerror(errno));
+            snprintf(err, errlen, "%s: %s", label, strerror(errno));
             free(c);
             return NULL;
         }
     } else if (!strncmp(spec, "unix:", 5)) {
         c->kind = SYS_CHAR_UNIX;
-        if (sys_unix_open(c, spec + 5, err, errlen)) {
+        if (sys_unix_open(c, spec + 5, label, err, errlen)) {
             free(c);
             return NULL;
         }
     } else {
-        snprintf(err, errlen, "-serial %s: expected stdio, file:PATH, unix:PATH or none", spec);
+        snprintf(err, errlen, "%s: expected stdio, file:PATH, unix:PATH or none", label);
         free(c);
         return NULL;
     }
     return c;
+}
+
+SysChar *sys_char_open(const char *spec, int wake_fd, SysQuitFn quit, void *quit_opaque,
+                       char *err, size_t errlen)
+{
+    char label[160];
+    snprintf(label, sizeof(label), "-serial %s", spec);
+    return sys_char_open_as(spec, label, wake_fd, quit, quit_opaque, err, errlen);
 }
 
 CharDev *sys_char_dev(SysChar *c) { return &c->dev; }
@@ -441,4 +466,60 @@ void sys_char_inject(SysChar *c, const uint8_t *buf, size_t n)
         buf += k;
         n -= k;
     }
+}
+
+/* -- -chardev: the backends devices name with chardev=ID ------------------------------ */
+
+static struct {
+    SysChar *c[VM_MAX_CHARDEVS]; /* NULL: the null backend */
+    CharDev *dev[VM_MAX_CHARDEVS];
+    int n;
+    int poll_at[VM_MAX_CHARDEVS]; /* index in the latest sys_chardevs_pollfds, or -1 */
+} sys_chardevs;
+
+int sys_chardevs_open(const VmOptions *o, int wake_fd, SysQuitFn quit, CharDev ***devs, bool *stdio)
+{
+    char err[512], label[160];
+    for (int i = 0; i < o->nchardevs; i++) {
+        const VmChardev *vc = &o->chardevs[i];
+        SysChar *c = NULL;
+        if (vc->spec) {
+            snprintf(label, sizeof(label), "-chardev %s", vc->arg);
+            c = sys_char_open_as(vc->spec, label, wake_fd, quit, NULL, err, sizeof(err));
+            if (!c) {
+                vm_error("%s", err);
+                return -1;
+            }
+            if (c->kind == SYS_CHAR_STDIO) *stdio = true;
+        }
+        sys_chardevs.c[i] = c;
+        sys_chardevs.dev[i] = c ? &c->dev : NULL;
+        sys_chardevs.n = i + 1;
+    }
+    *devs = sys_chardevs.dev;
+    return 0;
+}
+
+int sys_chardevs_pollfds(struct pollfd *p)
+{
+    int n = 0;
+    for (int i = 0; i < sys_chardevs.n; i++) {
+        sys_chardevs.poll_at[i] = -1;
+        if (sys_chardevs.c[i] && sys_char_pollfd(sys_chardevs.c[i], &p[n])) sys_chardevs.poll_at[i] = n++;
+    }
+    return n;
+}
+
+void sys_chardevs_service(const struct pollfd *p)
+{
+    for (int i = 0; i < sys_chardevs.n; i++)
+        if (sys_chardevs.c[i])
+            sys_char_service(sys_chardevs.c[i], sys_chardevs.poll_at[i] >= 0 ? &p[sys_chardevs.poll_at[i]] : NULL);
+}
+
+bool sys_chardevs_pending(void)
+{
+    for (int i = 0; i < sys_chardevs.n; i++)
+        if (sys_chardevs.c[i] && sys_char_pending(sys_chardevs.c[i])) return true;
+    return false;
 }

@@ -382,18 +382,20 @@ static void sys_io_loop(void)
         if (__atomic_load_n(&sys.request, __ATOMIC_ACQUIRE) != SYS_RUN) return;
         sys_run_posts();
         if (__atomic_load_n(&sys.request, __ATOMIC_ACQUIRE) != SYS_RUN) return;
-        struct pollfd p[2 + SYS_MAX_FDS];
+        struct pollfd p[2 + VM_MAX_CHARDEVS + SYS_MAX_FDS];
         struct SysFd fds[SYS_MAX_FDS];
         int n = 0, ci = -1, nfds = sys.nfds, fd0;
         p[n++] = (struct pollfd){.fd = sys.wake[0], .events = POLLIN};
         if (sys.serial && sys_char_pollfd(sys.serial, &p[n])) ci = n++;
+        int cd0 = n; /* -chardev backends */
+        n += sys_chardevs_pollfds(&p[n]);
         /* A copy: callbacks may add or remove descriptors. */
         memcpy(fds, sys.fds, sizeof(fds));
         fd0 = n;
         for (int i = 0; i < nfds; i++) p[n++] = (struct pollfd){.fd = fds[i].fd, .events = fds[i].events};
         /* Input the device could not take yet is retried every 10 ms, or at
          * once when the device signals room (read_ready wakes us). */
-        int timeout = sys.serial && sys_char_pending(sys.serial) ? 10 : -1;
+        int timeout = (sys.serial && sys_char_pending(sys.serial)) || sys_chardevs_pending() ? 10 : -1;
         int r = poll(p, (nfds_t)n, timeout);
         if (r < 0 && errno != EINTR) {
             vm_error("poll: %s", strerror(errno));
@@ -405,6 +407,7 @@ static void sys_io_loop(void)
             while (read(sys.wake[0], buf, sizeof(buf)) > 0) {}
         }
         if (sys.serial) sys_char_service(sys.serial, ci >= 0 ? &p[ci] : NULL);
+        sys_chardevs_service(&p[cd0]);
         for (int i = 0; r > 0 && i < nfds; i++)
             if (p[fd0 + i].revents) fds[i].fn(fds[i].opaque, p[fd0 + i].revents);
     }
@@ -439,9 +442,12 @@ int sys_main(const VmOptions *o, const Engine *e)
         }
     }
     if (chat_setup(o, sys.serial)) return 1; /* -chat: checked before the guest starts */
+    CharDev **chardevs = NULL; /* -chardev, for -device virtio-console,chardev=ID */
+    if (sys_chardevs_open(o, sys.wake[1], sys_quit, &chardevs, &stdio)) return 1;
 
     MachineHost host = {
         .serial = sys.serial ? sys_char_dev(sys.serial) : NULL,
+        .chardevs = chardevs,
         .power = sys_power,
         .opaque = &sys,
     };

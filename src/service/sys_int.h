@@ -54,6 +54,18 @@ typedef void (*SysCharFocusFn)(void *opaque, bool monitor);
 int sys_char_mux_monitor(SysChar *c, SysCharMonFn input, SysCharFocusFn focus, void *opaque,
                          bool active);
 
+/* -chardev (chardev_host.c): opens every o->chardevs backend (a stdio one with
+ * the Ctrl-A escapes, quit on Ctrl-A x); *devs gets one CharDev per entry for
+ * MachineHost.chardevs, *stdio is set when one is the terminal. 0, or -1
+ * after one "vm: ..." line. The I/O loop polls them beside the serial:
+ * pollfds fills up to VM_MAX_CHARDEVS entries and returns how many; service
+ * takes the same array after poll; pending asks for a retry timeout. */
+struct VmOptions;
+int sys_chardevs_open(const struct VmOptions *o, int wake_fd, SysQuitFn quit, CharDev ***devs, bool *stdio);
+int sys_chardevs_pollfds(struct pollfd *p);
+void sys_chardevs_service(const struct pollfd *p);
+bool sys_chardevs_pending(void);
+
 /* The host terminal: raw mode for -nographic / -serial stdio, restored at exit,
  * on fatal signals and on every error path (idempotent, async-signal-safe). */
 void sys_term_raw(void);

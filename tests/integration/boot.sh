@@ -18,7 +18,7 @@ OTHER_ACCEL=interp
 OTHER_TESTS=boot-$OTHER_ACCEL
 [ -n "${VM_BOOT_ACCEL:-}" ] && OTHER_TESTS=""
 LONG_TESTS="$OTHER_TESTS blk-readback blk-readonly exit-code net-hostfwd"
-QUICK_TESTS="missing-kernel kernel-too-big corrupt-image truncated-elf dumpdtb boot blk-write boot-smp2"
+QUICK_TESTS="missing-kernel kernel-too-big corrupt-image truncated-elf dumpdtb boot blk-write boot-smp2 hvc-file hvc-input"
 
 reason=$(vm_missing) && { for t in $QUICK_TESTS $LONG_TESTS; do skip "$t" "$reason"; done; exit 0; }
 
@@ -78,7 +78,7 @@ head -c 64 /dev/zero >>"$WORK/trunc.elf"
 expect_error truncated-elf "truncated or corrupt ELF|no program headers" -M virt -bios none -kernel "$WORK/trunc.elf" -nographic
 
 if reason=$(images_reason); then
-    for t in kernel-too-big dumpdtb boot blk-write boot-smp2 $LONG_TESTS; do skip "$t" "$reason"; done
+    for t in kernel-too-big dumpdtb boot blk-write boot-smp2 hvc-file hvc-input $LONG_TESTS; do skip "$t" "$reason"; done
     exit 0
 fi
 
@@ -154,6 +154,75 @@ fi
 boot boot-smp2 smp -smp 2
 if [ "$RC" -eq 0 ] && grep -q "vm-test: cpus 2" "$WORK/boot-smp2.out"; then pass boot-smp2
 else boot_fail boot-smp2 "no 'vm-test: cpus 2' line or status not 0"; fi
+
+# virtio-console: with console=hvc0 the initramfs talks on the virtio console
+# (-chardev file), not on the UART; a few seconds each.
+hvc_boot() { # NAME APPEND VM_ARGS...
+    local name=$1 app=$2; shift 2
+    local saved=$TIMEOUT accel=${VM_BOOT_ACCEL:-}
+    TIMEOUT=60
+    run "$WORK/$name" "$VM" ${accel:+-accel "$accel"} -M virt -m 1G -kernel "$KERNEL" -initrd "$INITRD" \
+        -append "$app" "$@"
+    TIMEOUT=$saved
+}
+hvc_boot hvc-file "console=hvc0 quiet vm.cmd=echo~hvc-out-\$((6*7))" -serial "file:$WORK/hvc-file.serial" \
+    -chardev "file,id=con0,path=$WORK/hvc-file.hvc" -device virtio-console,chardev=con0
+if [ "$RC" -eq 0 ] && grep -q "vm-initramfs: boot ok" "$WORK/hvc-file.hvc" && grep -q "^hvc-out-42" "$WORK/hvc-file.hvc" &&
+   ! grep -q "vm-initramfs: boot ok" "$WORK/hvc-file.serial"; then
+    pass hvc-file
+else
+    fail hvc-file "no marker and 'hvc-out-42' in the virtio console's file (or the marker on the UART); $(describe_rc "$RC") (log: $(save_log hvc-file "$WORK/hvc-file.hvc" "$WORK/hvc-file.err"))"
+fi
+
+# Input: the virtio console on a unix socket (a server that waits for its
+# client, as QEMU's wait=on does); the client answers the initramfs shell with
+# a command whose output (42) differs from its echo, and powers off.
+cat >"$WORK/hvc.py" <<'EOF'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+for _ in range(400):
+    try:
+        s.connect(sys.argv[1])
+        break
+    except OSError:
+        time.sleep(0.05)
+else:
+    sys.exit("cannot connect to " + sys.argv[1])
+s.settimeout(60)
+buf = b""
+def until(pat):
+    global buf
+    while pat not in buf:
+        d = s.recv(65536)
+        if not d:
+            return False
+        buf += d
+    return True
+ok = until(b"to stop the machine")
+if ok:
+    time.sleep(0.5)  # let the shell start reading its terminal
+    s.sendall(b"echo hvc-in-$((6*7)); poweroff -f\n")
+    ok = until(b"hvc-in-42")
+sys.stdout.buffer.write(buf)
+sys.exit(0 if ok else 1)
+EOF
+if command -v python3 >/dev/null 2>&1; then
+    ( hvc_boot hvc-input "console=hvc0 quiet" -serial none \
+        -chardev "socket,id=con0,path=$WORK/hvc.sock,server=on" -device virtconsole,chardev=con0
+      echo "$RC" >"$WORK/hvc-input.rc" ) &
+    vmjob=$!
+    timeout 60 python3 "$WORK/hvc.py" "$WORK/hvc.sock" >"$WORK/hvc-input.client" 2>&1
+    prc=$?
+    wait "$vmjob"
+    RC=$(cat "$WORK/hvc-input.rc" 2>/dev/null || echo 1)
+    if [ "$prc" -eq 0 ] && grep -q "^hvc-in-42" "$WORK/hvc-input.client" && [ "$RC" -eq 0 ]; then
+        pass hvc-input
+    else
+        fail hvc-input "no 'hvc-in-42' answer on the socket (client status $prc) or vm $(describe_rc "$RC") (log: $(save_log hvc-input "$WORK/hvc-input.client" "$WORK/hvc-input.err"))"
+    fi
+else
+    skip hvc-input "no python3 for the socket client"
+fi
 
 if [ -z "${VM_CHECK_LONG:-}" ]; then
     for t in $LONG_TESTS; do skip "$t" "slow kernel boot: runs with VM_CHECK_LONG=1 (make check-long)"; done

@@ -11,7 +11,9 @@ TIMEOUT=${VM_TEST_TIMEOUT_CLI:-30}
 TESTS="help version no-args unknown-option missing-file directory non-elf empty-file
 truncated-elf-100 truncated-elf-segments elf32 elf-sparc elf-big-endian bad-d-item
 vm-log-bad vm-log-ok d-help nullderef-139 strace d-in-asm-ir env-E-U accel-interp d-logfile
-aarch64-hello aarch64-exit-status aarch64-d-in-asm"
+aarch64-hello aarch64-exit-status aarch64-d-in-asm chardev-unknown-id chardev-duplicate-id
+chardev-used-twice console-no-chardev chardev-stdio-serial chardev-stdio-monitor chardev-bad-backend
+chardev-no-id chardev-socket-missing"
 if why=$(vm_missing); then for t in $TESTS; do fail "$t" "$why"; done; exit 0; fi
 
 RV=$BUILD/guest/riscv64
@@ -222,3 +224,39 @@ else
         fail aarch64-d-in-asm "$(describe_rc "$RC"); want 'IN: 0x..' and capstone A64 disassembly (stp x29, x30, [sp, #-0x..]!, svc #0) on stderr (log: $(save_log aarch64-d-in-asm "$g.cmd" "$g.out" "$g.err"))"
     fi
 fi
+
+# -- -chardev and -device virtio-console -------------------------------------------
+# Option errors: status 1 and one "vm: ..." line that names the problem,
+# before any kernel is read (the -kernel file need not exist).
+# expect_error_re NAME REGEX ARGS...
+expect_error_re() {
+    local name=$1 want=$2; shift 2
+    local g=$WORK/$name
+    echo "$VM $*" >"$g.cmd"
+    run "$g" "$VM" "$@"
+    if [ "$RC" != 1 ]; then
+        fail "$name" "$(describe_rc "$RC"), want 1 (log: $(save_log "$name" "$g.cmd" "$g.out" "$g.err"))"
+    elif [ "$(stderr_lines "$g")" != 1 ] || ! grep -qE "^vm: .*$want" "$g.err"; then
+        fail "$name" "want one stderr line matching '$want', got: $(head -c 300 "$g.err" | tr '\n' '|')"
+    else
+        pass "$name"
+    fi
+}
+K=$WORK/no-such-kernel
+expect_error_re chardev-unknown-id "virtio-console,chardev=c1: no -chardev with id 'c1'" \
+    -kernel "$K" -serial none -chardev "file,id=c0,path=$WORK/c0" -device virtio-console,chardev=c1
+expect_error_re chardev-duplicate-id "duplicate id 'c0'" \
+    -kernel "$K" -chardev "file,id=c0,path=$WORK/a" -chardev "file,id=c0,path=$WORK/b"
+expect_error_re chardev-used-twice "chardev 'c0' is already used by -device virtio-console,chardev=c0" \
+    -kernel "$K" -chardev "file,id=c0,path=$WORK/a" -device virtio-console,chardev=c0 -device virtconsole,chardev=c0
+expect_error_re console-no-chardev "virtio-console: missing chardev=ID" -kernel "$K" -device virtio-console
+expect_error_re chardev-stdio-serial "stdio is already the serial console's" \
+    -kernel "$K" -chardev stdio,id=c0 -device virtio-console,chardev=c0
+expect_error_re chardev-stdio-monitor "stdio is already the monitor's" \
+    -kernel "$K" -serial none -monitor stdio -chardev stdio,id=c0 -device virtio-console,chardev=c0
+expect_error_re chardev-bad-backend "backend 'pty' is not supported" -kernel "$K" -chardev pty,id=c0
+expect_error_re chardev-no-id "missing id=ID" -kernel "$K" -chardev "file,path=$WORK/a"
+# A socket that cannot be reached is a clear error at start, not a hang.
+expect_error_re chardev-socket-missing "-chardev socket,id=c0,path=$WORK/nope.sock: (No such file|Connection refused)" \
+    -M virt -bios none -kernel "$K" -serial none -chardev "socket,id=c0,path=$WORK/nope.sock" \
+    -device virtio-console,chardev=c0

@@ -258,6 +258,53 @@ static void test_bad_drive_netdev(void **state)
     assert_int_equal(PARSE(&o, "-kernel", "k", "-device", ",x=1"), -1);
 }
 
+/* -chardev becomes the -serial spelling of the same endpoint (one parser in
+ * the service layer); -device virtio-console finds its chardev by id. */
+static void test_chardev(void **state)
+{
+    VmOptions o;
+    assert_int_equal(PARSE(&o, "-kernel", "k", "-serial", "none", "-chardev", "stdio,id=t",
+                           "-chardev", "file,id=f,path=out,,1.txt", "-chardev",
+                           "socket,id=c,path=/tmp/c.sock", "-chardev",
+                           "socket,id=s,path=/tmp/s.sock,server=on", "-chardev",
+                           "socket,id=n,path=/tmp/n.sock,server,nowait", "-chardev", "null,id=z",
+                           "-device", "virtconsole,chardev=f", "-device",
+                           "virtio-console-device,id=x,chardev=z"),
+                     0);
+    assert_int_equal(o.nchardevs, 6);
+    assert_string_equal(o.chardevs[0].spec, "stdio");
+    assert_string_equal(o.chardevs[1].spec, "file:out,1.txt");
+    assert_string_equal(o.chardevs[2].spec, "unix:/tmp/c.sock");
+    assert_string_equal(o.chardevs[3].spec, "unix:/tmp/s.sock,server,wait");
+    assert_string_equal(o.chardevs[4].spec, "unix:/tmp/n.sock,server");
+    assert_null(o.chardevs[5].spec);
+    assert_string_equal(o.chardevs[5].id, "z");
+    assert_true(options_is_virtio_console(o.devices[0]));
+    assert_true(options_is_virtio_console("virtio-console"));
+    assert_false(options_is_virtio_console("virtio-consoles,chardev=f"));
+    assert_int_equal(options_chardev_index(&o, o.devices[0]), 1);
+    assert_int_equal(options_chardev_index(&o, o.devices[1]), 5);
+    assert_int_equal(options_chardev_index(&o, "virtio-console,chardev=nope"), -1);
+    /* Errors. */
+    assert_int_equal(PARSE(&o, "-kernel", "k", "-chardev", "stdio"), -1);            /* no id */
+    assert_int_equal(PARSE(&o, "-kernel", "k", "-chardev", "pty,id=p"), -1);
+    assert_int_equal(PARSE(&o, "-kernel", "k", "-chardev", "file,id=f"), -1);        /* no path */
+    assert_int_equal(PARSE(&o, "-kernel", "k", "-chardev", "null,id=a,path=x"), -1); /* key */
+    assert_int_equal(PARSE(&o, "-kernel", "k", "-chardev", "socket,id=a,path=x,server=maybe"), -1);
+    assert_int_equal(PARSE(&o, "-kernel", "k", "-chardev", "null,id=a", "-chardev", "null,id=a"), -1);
+    assert_int_equal(PARSE(&o, "-kernel", "k", "-device", "virtio-console"), -1);
+    assert_int_equal(PARSE(&o, "-kernel", "k", "-device", "virtio-console,chardev=a"), -1);
+    assert_int_equal(PARSE(&o, "-kernel", "k", "-chardev", "null,id=a", "-device",
+                           "virtio-console,chardev=a", "-device", "virtio-console,chardev=a"),
+                     -1);
+    assert_int_equal(PARSE(&o, "-kernel", "k", "-chardev", "stdio,id=a"), -1); /* serial: stdio */
+    assert_int_equal(PARSE(&o, "-kernel", "k", "-serial", "none", "-monitor", "stdio", "-chardev",
+                           "stdio,id=a"),
+                     -1);
+    assert_int_equal(PARSE(&o, "prog", "-chardev", "null,id=a"), 0); /* guest argv */
+    assert_int_equal(PARSE(&o, "-chardev", "null,id=a", "prog"), -1); /* system-mode option */
+}
+
 static void test_help_version(void **state)
 {
     VmOptions o;
@@ -306,7 +353,7 @@ int main(void)
         cmocka_unit_test(test_system_flags),    cmocka_unit_test(test_system_variants),
         cmocka_unit_test(test_sizes),           cmocka_unit_test(test_errors),
         cmocka_unit_test(test_mode_mismatch),   cmocka_unit_test(test_bad_drive_netdev),
-        cmocka_unit_test(test_help_version),    cmocka_unit_test(test_log_specs),
+        cmocka_unit_test(test_help_version),    cmocka_unit_test(test_chardev),    cmocka_unit_test(test_log_specs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
