@@ -15,6 +15,17 @@
 #include "vm/log.h"
 #include "vm/options.h"
 
+#include "config.h"
+
+#ifdef CONFIG_SANITIZERS
+/* options_parse keeps its strings for the life of the process, as vm does
+ * with its options (src/core/options.c, kv_split): parsing many command
+ * lines here is not a leak, and vm's own binary turns leak reports off the
+ * same way (src/main/main.c). */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "detect_leaks=0"; }
+#endif
+
 #define ARGV(...) ((char *[]){"vm", ##__VA_ARGS__, NULL})
 #define ARGC(...) ((int)(sizeof((char *[]){"vm", ##__VA_ARGS__}) / sizeof(char *)))
 #define PARSE(o, ...) options_parse((o), ARGC(__VA_ARGS__), ARGV(__VA_ARGS__))

