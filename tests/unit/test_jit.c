@@ -30,35 +30,10 @@
 #include "diff_harness.h"
 #include "fake_pair.h"
 #include "rv_encode.h"
+#include "expect_asm.h"
 
 /* -- Emitter vs capstone --------------------------------------------------------- */
 
-static void expect_asm(void (*emit)(X64Emit *), const char *want)
-{
-    uint8_t buf[64];
-    X64Emit e;
-    x64_init(&e, buf, sizeof(buf));
-    emit(&e);
-    csh h;
-    assert_int_equal(cs_open(CS_ARCH_X86, CS_MODE_64, &h), CS_ERR_OK);
-    cs_insn *insn;
-    size_t n = cs_disasm(h, buf, x64_size(&e), 0x1000, 0, &insn);
-    char got[256] = "";
-    size_t used = 0;
-    for (size_t i = 0; i < n; i++)
-        used += (size_t)snprintf(got + used, sizeof(got) - used, "%s%s%s%s", i ? "; " : "",
-                                 insn[i].mnemonic, insn[i].op_str[0] ? " " : "", insn[i].op_str);
-    size_t bytes = 0;
-    for (size_t i = 0; i < n; i++) bytes += insn[i].size;
-    if (n) cs_free(insn, n);
-    cs_close(&h);
-    if (strcmp(got, want) || bytes != x64_size(&e))
-        fail_msg("encoded '%s' (%zu of %zu bytes decoded), want '%s'", got, bytes, x64_size(&e), want);
-}
-
-#define ENC(name, body, want)                                                                  \
-    static void enc_##name(X64Emit *e) { body; }                                               \
-    static void test_enc_##name(void **s) { (void)s; expect_asm(enc_##name, want); }
 
 ENC(mov_rr, x64_emit_mov_rr(e, true, X64_R13, X64_RSP), "mov r13, rsp")
 ENC(mov_rr32, x64_emit_mov_rr(e, false, X64_RAX, X64_R9), "mov eax, r9d")

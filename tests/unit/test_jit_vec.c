@@ -27,6 +27,7 @@
 #include "vm/tlb.h"
 
 #include "diff_harness.h"
+#include "expect_asm.h"
 #include "fake_pair.h"
 
 /* Runs both engines from the same registers and memory; returns the
@@ -52,32 +53,6 @@ static int diff_both(const char *what)
 
 /* -- The packed-integer encoders against capstone ------------------------------------ */
 
-static void expect_asm(void (*emit)(X64Emit *), const char *want)
-{
-    uint8_t buf[64];
-    X64Emit e;
-    x64_init(&e, buf, sizeof buf);
-    emit(&e);
-    csh h;
-    assert_int_equal(cs_open(CS_ARCH_X86, CS_MODE_64, &h), CS_ERR_OK);
-    cs_insn *insn;
-    size_t n = cs_disasm(h, buf, x64_size(&e), 0x1000, 0, &insn);
-    char got[256] = "";
-    size_t used = 0, bytes = 0;
-    for (size_t i = 0; i < n; i++) {
-        used += (size_t)snprintf(got + used, sizeof got - used, "%s%s%s%s", i ? "; " : "", insn[i].mnemonic,
-                                 insn[i].op_str[0] ? " " : "", insn[i].op_str);
-        bytes += insn[i].size;
-    }
-    if (n) cs_free(insn, n);
-    cs_close(&h);
-    if (strcmp(got, want) || bytes != x64_size(&e))
-        fail_msg("encoded '%s' (%zu of %zu bytes decoded), want '%s'", got, bytes, x64_size(&e), want);
-}
-
-#define ENC(name, body, want)                                                                  \
-    static void enc_##name(X64Emit *e) { body; }                                               \
-    static void test_enc_##name(void **s) { (void)s; expect_asm(enc_##name, want); }
 
 ENC(pshufb, x64_emit_sse38_rr(e, 0x00, 9, 3), "pshufb xmm9, xmm3")
 ENC(pminud, x64_emit_sse38_rr(e, 0x3b, 1, 12), "pminud xmm1, xmm12")
