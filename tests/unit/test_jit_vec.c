@@ -53,7 +53,6 @@ static int diff_both(const char *what)
 
 /* -- The packed-integer encoders against capstone ------------------------------------ */
 
-
 ENC(pshufb, x64_emit_sse38_rr(e, 0x00, 9, 3), "pshufb xmm9, xmm3")
 ENC(pminud, x64_emit_sse38_rr(e, 0x3b, 1, 12), "pminud xmm1, xmm12")
 ENC(paddb, x64_emit_sse_rr(e, 0x66, 0xfc, 0, 1), "paddb xmm0, xmm1")
