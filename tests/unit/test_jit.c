@@ -34,7 +34,6 @@
 
 /* -- Emitter vs capstone --------------------------------------------------------- */
 
-
 ENC(mov_rr, x64_emit_mov_rr(e, true, X64_R13, X64_RSP), "mov r13, rsp")
 ENC(mov_rr32, x64_emit_mov_rr(e, false, X64_RAX, X64_R9), "mov eax, r9d")
 ENC(mov_rm_rsp, x64_emit_mov_rm(e, true, X64_RAX, x64_mem(X64_RSP, 8)), "mov rax, qword ptr [rsp + 8]")
