@@ -2,8 +2,11 @@
 /* RISC-V control and status registers in system mode (privileged spec 1.12,
  * chapters 2-4, Sstc): access rules, WARL legalisation and side effects
  * (TLB flushes, timers, interrupt re-evaluation). */
+#include <inttypes.h>
+
 #include "frontend/riscv64/rv_priv.h"
 #include "rv_internal.h"
+#include "vm/log.h"
 #include "vm/tlb.h"
 
 #define MSTATUS_WMASK                                                                          \
@@ -158,6 +161,18 @@ static bool csr_read(RvCpu *rv, unsigned csr, uint64_t *v, bool raw)
 static void satp_write(RvCpu *rv, uint64_t v)
 {
     unsigned mode = (unsigned)(v >> SATP_MODE_SHIFT);
+    /* -d mmu: every write, with what it does (kept, ignored, no change). */
+    if (logd_enabled(LOGD_MMU)) {
+        static const char *const names[16] = {[SATP_BARE] = "bare", [SATP_SV39] = "sv39",
+                                              [SATP_SV48] = "sv48", [SATP_SV57] = "sv57"};
+        bool ok = names[mode & 15] != NULL;
+        log_write(LOG_MMU, LOG_INFO,
+                  "cpu %d: satp write 0x%016" PRIx64 " mode %s asid %" PRIu64 " root ppn 0x%" PRIx64
+                  "%s",
+                  rv->common.cpu_index, v, ok ? names[mode] : "reserved",
+                  (uint64_t)((v >> SATP_ASID_SHIFT) & SATP_ASID_MASK), (uint64_t)(v & SATP_PPN_MASK),
+                  !ok ? " (unsupported mode: satp unchanged)" : v == rv->satp ? " (unchanged)" : "");
+    }
     /* WARL: an unsupported mode leaves satp unchanged (4.1.11). */
     if (mode != SATP_BARE && mode != SATP_SV39 && mode != SATP_SV48 && mode != SATP_SV57) return;
     if (v == rv->satp) return;

@@ -274,6 +274,19 @@ uint64_t rv_helper_sfence_vma(CpuState *cpu, uint64_t va, uint64_t asid, uint64_
     RvCpu *rv = rv_cpu(cpu);
     if (rv->priv == RV_PRV_U || (rv->priv == RV_PRV_S && (rv->mstatus & MSTATUS_TVM)))
         illegal(cpu, which_insn >> 32);
+    if (logd_enabled(LOGD_MMU)) {
+        if ((which_insn & 3) == 3)
+            log_write(LOG_MMU, LOG_INFO, "cpu %d: sfence.vma va 0x%" PRIx64 " asid %" PRIu64,
+                      cpu->cpu_index, va, (uint64_t)(asid & SATP_ASID_MASK));
+        else if (which_insn & 1)
+            log_write(LOG_MMU, LOG_INFO, "cpu %d: sfence.vma va 0x%" PRIx64 " all asids",
+                      cpu->cpu_index, va);
+        else if (which_insn & 2)
+            log_write(LOG_MMU, LOG_INFO, "cpu %d: sfence.vma all va asid %" PRIu64,
+                      cpu->cpu_index, (uint64_t)(asid & SATP_ASID_MASK));
+        else
+            log_write(LOG_MMU, LOG_INFO, "cpu %d: sfence.vma all", cpu->cpu_index);
+    }
     if (which_insn & 1) tlb_flush_page(cpu, va); /* every ASID: a superset is allowed */
     else if (which_insn & 2) tlb_flush_asid(cpu, (uint32_t)(asid & SATP_ASID_MASK));
     else tlb_flush(cpu);
