@@ -77,7 +77,7 @@ $(foreach t,$(TARGETS),$(if $(wildcard src/frontend/$(t)/*.dec),$(eval $(call DE
 
 # -- Tests -----------------------------------------------------------------------
 
-UNIT_OFF := $(if $(filter no,$(CONFIG_JIT)),tests/unit/test_jit.c tests/unit/test_jit_fuzz.c tests/unit/test_a64_jit.c tests/unit/test_jit_vec.c) \
+UNIT_OFF := $(if $(filter no,$(CONFIG_JIT)),tests/unit/test_jit.c tests/unit/test_jit_tier.c tests/unit/test_jit_fuzz.c tests/unit/test_a64_jit.c tests/unit/test_jit_vec.c) \
 	$(if $(filter no,$(CONFIG_DEVICES)),$(addprefix tests/unit/test_,uart.c plic.c aclint.c virtio.c))
 UNIT_SRCS := $(filter-out $(UNIT_OFF),$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))

@@ -230,7 +230,7 @@ static void flush_locked(void)
     __atomic_add_fetch(&c->gen, 1, __ATOMIC_SEQ_CST);
     c->st.flushes++;
     __atomic_store_n(&c->flush_pending, 0, __ATOMIC_RELEASE);
-    jit_tier_adapt(fill);
+    jit_tier_adapt();
     vm_log(LOG_JIT, LOG_INFO, "jit: code cache flushed (%.0f%% full)", fill * 100);
 }
 

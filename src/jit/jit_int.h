@@ -206,8 +206,9 @@ void jit_tier_note_compile(unsigned tier, uint64_t translate_ns, uint64_t gen_ns
 int32_t jit_tier_initial_count(void);
 /* Called by generated code when a block's countdown runs out. */
 void jit_tier_hit(CpuState *cpu, JitBlock *b);
-/* Adaptive tuning from code-pool pressure (called after each flush). */
-void jit_tier_adapt(double pool_fill);
+/* Adaptive tuning from code-pool pressure: called after each flush (a block
+ * found no room in the pool). */
+void jit_tier_adapt(void);
 /* -d jit-stats / the monitor's `info jit` (declared in vm/engine.h). */
 void jit_print_stats(FILE *f);
 

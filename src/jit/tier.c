@@ -5,6 +5,7 @@
  * time median/p99, chaining and indirect-lookup rates, flushes, invalidations). */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,35 +14,54 @@
 #include "vm/engine.h"
 #include "vm/log.h"
 
+#define DEFAULT_COLD 100
+#define DEFAULT_HOT 1000
+/* Largest threshold -jit takes; adaptive doubling stays below twice this. */
+#define JIT_THRESHOLD_MAX 1000000000u
+/* Adaptive tuning stops raising once cold reaches this (or hot would pass
+ * JIT_THRESHOLD_MAX), so the thresholds are always given << raises. */
+#define ADAPT_COLD_LIMIT 100000u
+
 JitConfig jit_config = {
-    .cold = 100,
-    .hot = 1000,
+    .cold = DEFAULT_COLD,
+    .hot = DEFAULT_HOT,
     .adaptive = true,
     .tiers = 1, /* only L1 exists: counters are compiled in once tiers > 1 */
     .cache_size = (size_t)64 << 20,
 };
 
+/* The thresholds as given (-jit or defaults) and how often adaptive tuning
+ * doubled them since: -d jit-stats shows both. Written under the code-cache
+ * lock (jit_tier_adapt runs in flush_locked) or before any vCPU starts. */
+static uint32_t given_cold = DEFAULT_COLD, given_hot = DEFAULT_HOT;
+static unsigned raises;
+
 /* -- Options ------------------------------------------------------------------------ */
 
 static int parse_size(const char *s, size_t *out)
 {
+    /* Digits only: strtoull would take a sign ("-1" wraps to a huge value). */
+    if (*s < '0' || *s > '9') return -EINVAL;
     char *end;
+    errno = 0;
     unsigned long long v = strtoull(s, &end, 0);
-    if (end == s) return -EINVAL;
+    if (errno) return -EINVAL;
+    unsigned shift = 0;
     switch (*end) {
-    case 'k': case 'K': v <<= 10; end++; break;
-    case 'm': case 'M': v <<= 20; end++; break;
-    case 'g': case 'G': v <<= 30; end++; break;
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
     default: break;
     }
-    if (*end) return -EINVAL;
-    *out = (size_t)v;
+    if (*end || v > (ULLONG_MAX >> shift)) return -EINVAL; /* no wrap-around into range */
+    *out = (size_t)(v << shift);
     return 0;
 }
 
 int jit_parse_options(const char *spec, char *err, size_t errlen)
 {
     JitConfig c = jit_config;
+    bool hot_given = false;
     char *dup = strdup(spec ? spec : ""), *save = NULL;
     if (!dup) return -ENOMEM;
     int r = 0;
@@ -56,15 +76,29 @@ int jit_parse_options(const char *spec, char *err, size_t errlen)
         const char *k = tok, *val = eq + 1;
         char *end;
         if (!strcmp(k, "cold") || !strcmp(k, "hot") || !strcmp(k, "tiers")) {
-            unsigned long n = strtoul(val, &end, 10);
-            if (end == val || *end || n > 1000000000ul) {
+            /* Digits only: strtoul would accept a sign or leading blanks. */
+            unsigned long n = 0;
+            errno = 0;
+            if (*val >= '0' && *val <= '9') n = strtoul(val, &end, 10);
+            else end = (char *)val;
+            if (end == val || *end || errno) {
                 snprintf(err, errlen, "%s=%s: expected a number", k, val);
                 r = -EINVAL;
                 break;
             }
+            if (strcmp(k, "tiers") && (n < 1 || n > JIT_THRESHOLD_MAX)) {
+                /* A threshold counts executions: 0 would promote a block
+                 * before it ever ran; the cap keeps adaptive doubling and
+                 * the int32 countdown (hot - cold) from overflowing. */
+                snprintf(err, errlen, "%s=%s: expected a number from 1 to %u", k, val, JIT_THRESHOLD_MAX);
+                r = -EINVAL;
+                break;
+            }
             if (!strcmp(k, "cold")) c.cold = (uint32_t)n;
-            else if (!strcmp(k, "hot")) c.hot = (uint32_t)n;
-            else if (n < 1 || n > 3) {
+            else if (!strcmp(k, "hot")) {
+                c.hot = (uint32_t)n;
+                hot_given = true;
+            } else if (n < 1 || n > 3) {
                 snprintf(err, errlen, "tiers=%s: expected 1, 2 or 3", val);
                 r = -EINVAL;
                 break;
@@ -98,10 +132,16 @@ int jit_parse_options(const char *spec, char *err, size_t errlen)
     }
     free(dup);
     if (!r && c.hot < c.cold) {
-        snprintf(err, errlen, "hot=%u is below cold=%u", c.hot, c.cold);
+        snprintf(err, errlen, "hot=%u%s is below cold=%u", c.hot, hot_given ? "" : " (the default: give hot= too)",
+                 c.cold);
         r = -EINVAL;
     }
-    if (!r) jit_config = c;
+    if (!r) {
+        jit_config = c;
+        given_cold = c.cold;
+        given_hot = c.hot;
+        raises = 0;
+    }
     return r;
 }
 
@@ -169,14 +209,22 @@ void jit_tier_hit(CpuState *cpu, JitBlock *b)
     *b->counter = INT32_MAX;
 }
 
-void jit_tier_adapt(double pool_fill)
+void jit_tier_adapt(void)
 {
     if (!jit_config.adaptive) return;
-    /* A flush of a full pool means the working set does not fit: raise the
-     * thresholds so that fewer blocks are promoted (and re-translated). */
-    if (pool_fill > 0.9 && jit_config.cold < 100000) {
+    /* The pool was flushed because a block found no room in its area: the
+     * working set does not fit, so raise the thresholds so that fewer blocks
+     * are promoted (and re-translated after the next flush). The rule: each
+     * such flush doubles cold and hot together until cold reaches
+     * ADAPT_COLD_LIMIT or hot would pass JIT_THRESHOLD_MAX; both are then
+     * the given values << raises, and hot >= cold still holds. (Measuring
+     * "full" as the share of the whole pool in use missed this: the pool is
+     * split 3/4 hot, 1/4 cold, so a flush for lack of cold room can come
+     * with the pool only about 25% used.) */
+    if (jit_config.cold < ADAPT_COLD_LIMIT && jit_config.hot <= JIT_THRESHOLD_MAX / 2) {
         jit_config.cold *= 2;
         jit_config.hot *= 2;
+        raises++;
     }
 }
 
@@ -213,12 +261,19 @@ void jit_print_stats(FILE *f)
         for (size_t i = 0; i < sizeof(JitVcpuStats) / sizeof(uint64_t); i++) dst[i] += src[i];
     }
     size_t used = c->pool ? (size_t)((c->hot - c->head_end) + (c->cold - c->hot_end)) : 0;
+    JitConfig cfg = jit_config; /* adaptive tuning changes it under this lock */
+    unsigned nraises = raises;
     pthread_mutex_unlock(&c->lock);
     s.tier_events = __atomic_load_n(&c->st.tier_events, __ATOMIC_RELAXED);
 
     fprintf(f, "jit-stats: tiers=%u cold=%u hot=%u adaptive=%s cache=%zuM (%.1f MiB in use)\n",
-            jit_config.tiers, jit_config.cold, jit_config.hot, jit_config.adaptive ? "on" : "off",
-            jit_config.cache_size >> 20, (double)used / (1 << 20));
+            cfg.tiers, cfg.cold, cfg.hot, cfg.adaptive ? "on" : "off", cfg.cache_size >> 20,
+            (double)used / (1 << 20));
+    /* The current thresholds are above; what they started from and why they
+     * moved. */
+    bool at_limit = cfg.adaptive && !(cfg.cold < ADAPT_COLD_LIMIT && cfg.hot <= JIT_THRESHOLD_MAX / 2);
+    fprintf(f, "  thresholds: given cold=%u hot=%u, raised %u times (doubled per code-cache flush%s)\n",
+            given_cold, given_hot, nraises, !cfg.adaptive ? "; adaptive=off" : at_limit ? "; at the limit" : "");
     for (unsigned t = 1; t <= 3; t++) {
         if (!s.blocks[t] && t > 1) {
             fprintf(f, "  L%u: 0 blocks (tier not built yet)\n", t);

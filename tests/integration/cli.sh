@@ -13,7 +13,9 @@ truncated-elf-100 truncated-elf-segments elf32 elf-sparc elf-big-endian bad-d-it
 vm-log-bad vm-log-ok d-help nullderef-139 strace d-in-asm-ir env-E-U accel-interp d-logfile
 aarch64-hello aarch64-exit-status aarch64-d-in-asm chardev-unknown-id chardev-duplicate-id
 chardev-used-twice console-no-chardev chardev-stdio-serial chardev-stdio-monitor chardev-bad-backend
-chardev-no-id chardev-socket-missing"
+chardev-no-id chardev-socket-missing jit-cold-zero jit-hot-zero jit-hot-below-cold
+jit-hot-default-below-cold jit-negative jit-plus-sign jit-garbage jit-empty jit-too-big
+jit-adaptive-bad jit-cache-wrap jit-cache-negative jit-unknown-key jit-no-value jit-tiers-2"
 if why=$(vm_missing); then for t in $TESTS; do fail "$t" "$why"; done; exit 0; fi
 
 RV=$BUILD/guest/riscv64
@@ -260,3 +262,27 @@ expect_error_re chardev-no-id "missing id=ID" -kernel "$K" -chardev "file,path=$
 expect_error_re chardev-socket-missing "-chardev socket,id=c0,path=$WORK/nope.sock: (No such file|Connection refused)" \
     -M virt -bios none -kernel "$K" -serial none -chardev "socket,id=c0,path=$WORK/nope.sock" \
     -device virtio-console,chardev=c0
+
+# -- -jit option values ----------------------------------------------------------
+# Bad -jit values: status 1 and one "vm: -jit: ..." line, before the program
+# is read (it need not exist). Thresholds are 1..1000000000 and hot >= cold
+# (src/jit/tier.c, jit_parse_options).
+P=$WORK/no-such-program
+expect_error_re jit-cold-zero "-jit: cold=0: expected a number from 1 to 1000000000" -jit cold=0 "$P"
+expect_error_re jit-hot-zero "-jit: hot=0: expected a number from 1 to 1000000000" -jit cold=1,hot=0 "$P"
+expect_error_re jit-hot-below-cold "-jit: hot=4 is below cold=5\$" -jit cold=5,hot=4 "$P"
+expect_error_re jit-hot-default-below-cold "-jit: hot=1000 \(the default: give hot= too\) is below cold=5000" \
+    -jit cold=5000 "$P"
+expect_error_re jit-negative "-jit: cold=-5: expected a number\$" -jit cold=-5 "$P"
+expect_error_re jit-plus-sign "-jit: hot=\+50: expected a number\$" -jit hot=+50 "$P"
+expect_error_re jit-garbage "-jit: hot=12abc: expected a number\$" -jit hot=12abc "$P"
+expect_error_re jit-empty "-jit: cold=: expected a number\$" -jit cold= "$P"
+expect_error_re jit-too-big "-jit: hot=1000000001: expected a number from 1 to 1000000000" -jit hot=1000000001 "$P"
+expect_error_re jit-adaptive-bad "-jit: adaptive=yes: expected on or off" -jit adaptive=yes "$P"
+# 17179869185G wraps round 2^64 to exactly 1G: refused, not taken as 1G.
+expect_error_re jit-cache-wrap "-jit: cache=17179869185G: expected a size between 4M and 1G" \
+    -jit cache=17179869185G "$P"
+expect_error_re jit-cache-negative "-jit: cache=-1: expected a size between 4M and 1G" -jit cache=-1 "$P"
+expect_error_re jit-unknown-key "-jit: unknown option 'warm'" -jit cold=5,warm=7 "$P"
+expect_error_re jit-no-value "-jit: 'cold': expected key=value" -jit cold "$P"
+expect_error_re jit-tiers-2 "-jit: tiers=2: only the L1 tier exists so far" -jit tiers=2 "$P"
