@@ -52,14 +52,8 @@ check() {
 
 for arch in $(guest_arches); do
     names="$arch/smc $arch/smc-interp $arch/cache-flush"
-    if [ -f "$BUILD/guest/$arch.skipped" ]; then
-        for n in $names; do skip "$n" "$(cat "$BUILD/guest/$arch.skipped")"; done
-        continue
-    fi
-    if [ -n "$vm_why" ]; then
-        for n in $names; do fail "$n" "$vm_why"; done
-        continue
-    fi
+    # shellcheck disable=SC2086
+    arch_ready "$arch" "$vm_why" $names || continue
     check "$arch/smc" smc "$arch" -accel jit
     check "$arch/smc-interp" smc "$arch" -accel interp
 
@@ -128,14 +122,8 @@ check_thresholds() {
 for arch in $(guest_arches); do
     names="$arch/adaptive-on $arch/adaptive-given $arch/adaptive-off $arch/thresholds"
     G=$BUILD/guest/$arch
-    if [ -f "$BUILD/guest/$arch.skipped" ]; then
-        for n in $names; do skip "$n" "$(cat "$BUILD/guest/$arch.skipped")"; done
-        continue
-    fi
-    if [ -n "$vm_why" ]; then
-        for n in $names; do fail "$n" "$vm_why"; done
-        continue
-    fi
+    # shellcheck disable=SC2086
+    arch_ready "$arch" "$vm_why" $names || continue
     # The cache-flush run above, if it ran to the end.
     g=$WORK/$arch-cache-flush.vm
     if grep -q '^jit-stats: ' "$g.err" 2>/dev/null; then
@@ -162,8 +150,7 @@ done
 for arch in $(guest_arches); do
     name=$arch/perfmap
     G=$BUILD/guest/$arch
-    if [ -f "$BUILD/guest/$arch.skipped" ]; then skip "$name" "$(cat "$BUILD/guest/$arch.skipped")"; continue; fi
-    if [ -n "$vm_why" ]; then fail "$name" "$vm_why"; continue; fi
+    arch_ready "$arch" "$vm_why" "$name" || continue
     out=$WORK/$arch-perfmap.out
     $VM -d perfmap "$G/hello" >"$out" 2>&1 &
     pid=$!

@@ -123,6 +123,22 @@ guest_arches() {
     echo "$list"
 }
 
+# arch_ready ARCH WHY NAME...: true when ARCH's guest programs are built and
+# vm runs (WHY, from vm_missing, empty); otherwise reports every NAME as
+# skipped (programs not built, with guest.mk's reason) or failed (WHY).
+arch_ready() {
+    local arch=$1 why=$2 n
+    shift 2
+    if [ -f "$BUILD/guest/$arch.skipped" ]; then
+        for n in "$@"; do skip "$n" "$(cat "$BUILD/guest/$arch.skipped")"; done
+        return 1
+    fi
+    if [ -n "$why" ]; then
+        for n in "$@"; do fail "$n" "$why"; done
+        return 1
+    fi
+}
+
 # Debian's busybox-static for a guest arch, from scripts/fetch-images.sh
 # (which names arches as Debian does: aarch64 is arm64).
 debian_arch() { case $1 in aarch64) echo arm64 ;; *) echo "$1" ;; esac; }
