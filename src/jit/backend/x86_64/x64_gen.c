@@ -992,6 +992,31 @@ static void vld(Gen *g, int x, IrVal v)
     x64_emit_movdqu_xm(&g->e, x, SP(vslot(g, v)));
 }
 
+/* The fast path's guard for a direct access of 2^lg bytes at guest address
+ * R: the alignment test (IR_MO_ALIGN), then the soft-MMU hit test (system
+ * mode) or the bounds check (user mode), each leaving for stub; `slow` sends
+ * every access there (forms only the helpers do). Returns the host operand;
+ * the caller records the fault site just before the access itself. */
+static X64Mem mem_guard(Gen *g, X64Reg R, unsigned mo, unsigned lg, MemAccess acc, uint8_t *stub,
+                        bool slow)
+{
+    X64Emit *e = &g->e;
+    if ((mo & IR_MO_ALIGN) && lg) {
+        x64_emit_test_ri(e, false, R, (int32_t)((1u << lg) - 1));
+        x64_emit_jcc(e, X64_CC_NE, stub);
+    }
+    if (slow) {
+        x64_emit_jmp(e, stub);
+    } else if (g->jc->sys) {
+        sys_tlb_check(g, R, mo, lg, acc, stub);
+        return x64_mem_idx(X64_RCX, R, 1, 0);
+    } else {
+        x64_emit_alu_rr(e, X64_CMP, true, R, R_LIM);
+        x64_emit_jcc(e, X64_CC_AE, stub);
+    }
+    return x64_mem_idx(R_BASE, R, 1, 0);
+}
+
 /* 128-bit loads and stores: the scalar paths' bounds rule (user mode: below
  * fastlim, which leaves room for all 16 bytes; system mode: the TLB tag of
  * the page of the LAST byte, so a page-crossing access misses), then one
@@ -1019,18 +1044,7 @@ static void emit_mem128(Gen *g, const IrInsn *in, bool store)
     if (mo & IR_MO_BE) {
         x64_emit_jmp(e, stub);
     } else {
-        X64Mem m = x64_mem_idx(R_BASE, R, 1, 0);
-        if (mo & IR_MO_ALIGN) {
-            x64_emit_test_ri(e, false, R, 15);
-            x64_emit_jcc(e, X64_CC_NE, stub);
-        }
-        if (g->jc->sys) {
-            sys_tlb_check(g, R, mo, 4, store ? MEM_WRITE : MEM_READ, stub);
-            m = x64_mem_idx(X64_RCX, R, 1, 0);
-        } else {
-            x64_emit_alu_rr(e, X64_CMP, true, R, R_LIM);
-            x64_emit_jcc(e, X64_CC_AE, stub);
-        }
+        X64Mem m = mem_guard(g, R, mo, 4, store ? MEM_WRITE : MEM_READ, stub, false);
         note_site(g);
         if (store) {
             x64_emit_movdqu_mx(e, m, 0);
@@ -1070,21 +1084,8 @@ static void emit_ld(Gen *g, const IrInsn *in)
     X64Reg d = dst_or_reuse(g, in->dst, in->args[0], &inplace);
     X64Reg R = addr_reg(g, in->args[0]);
     uint8_t *stub = g->c.p;
-    if ((mo & IR_MO_ALIGN) && lg) {
-        x64_emit_test_ri(e, false, R, (int32_t)((1u << lg) - 1));
-        x64_emit_jcc(e, X64_CC_NE, stub);
-    }
-    X64Mem m = x64_mem_idx(R_BASE, R, 1, 0);
-    if (be || (lg == 3 && !w64)) {
-        /* Rare forms: the checked helper does it all. */
-        x64_emit_jmp(e, stub);
-    } else if (g->jc->sys) {
-        sys_tlb_check(g, R, mo, lg, MEM_READ, stub);
-        m = x64_mem_idx(X64_RCX, R, 1, 0);
-    } else {
-        x64_emit_alu_rr(e, X64_CMP, true, R, R_LIM);
-        x64_emit_jcc(e, X64_CC_AE, stub);
-    }
+    /* Rare forms (byte-swapped, 8 bytes into 32 bits): the checked helper does it all. */
+    X64Mem m = mem_guard(g, R, mo, lg, MEM_READ, stub, be || (lg == 3 && !w64));
     note_site(g);
     switch (lg) {
     case 0: if (sign) x64_emit_movsx8_rm(e, w64, d, m); else x64_emit_movzx8_rm(e, d, m); break;
@@ -1124,20 +1125,7 @@ static void emit_st(Gen *g, const IrInsn *in)
     X64Reg V = sys ? X64_NOREG : reg_of(g, v, X64_RDX);
     bool be = (mo & IR_MO_BE) && lg;
     uint8_t *stub = g->c.p;
-    if ((mo & IR_MO_ALIGN) && lg) {
-        x64_emit_test_ri(e, false, R, (int32_t)((1u << lg) - 1));
-        x64_emit_jcc(e, X64_CC_NE, stub);
-    }
-    X64Mem m = x64_mem_idx(R_BASE, R, 1, 0);
-    if (be) {
-        x64_emit_jmp(e, stub);
-    } else if (sys) {
-        sys_tlb_check(g, R, mo, lg, MEM_WRITE, stub);
-        m = x64_mem_idx(X64_RCX, R, 1, 0);
-    } else {
-        x64_emit_alu_rr(e, X64_CMP, true, R, R_LIM);
-        x64_emit_jcc(e, X64_CC_AE, stub);
-    }
+    X64Mem m = mem_guard(g, R, mo, lg, MEM_WRITE, stub, be);
     if (sys) V = reg_of(g, v, X64_RDX);
     note_site(g);
     switch (lg) {
